@@ -80,7 +80,15 @@ export const ABNORMAL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
 ]);
 
 export type Side = 'left' | 'right' | 'bilateral' | 'midline';
-export type Region = 'frontal' | 'frontotemporal' | 'temporal' | 'central' | 'centrotemporal' | 'parietal' | 'occipital' | 'parietooccipital';
+export type Region =
+  | 'frontal'
+  | 'frontotemporal'
+  | 'temporal'
+  | 'central'
+  | 'centrotemporal'
+  | 'parietal'
+  | 'occipital'
+  | 'parietooccipital';
 export type Band = 'delta' | 'theta' | 'alpha' | 'beta';
 export type Polarity = 'present' | 'absent' | 'uncertain';
 export type Prevalence = 'continuous' | 'abundant' | 'frequent' | 'occasional' | 'rare';
