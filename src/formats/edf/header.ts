@@ -582,13 +582,17 @@ export function parseHeader(
       });
   } else {
     numRecords = declaredRecords;
-    if (present > declaredRecords || leftover > 0) {
+    const end = headerBytes + declaredRecords * recordBytes;
+    if (present > declaredRecords) {
       const extra = dataBytes - declaredRecords * recordBytes;
       warn(ctx, {
         code: 'extra-bytes',
         message: `${extra} bytes after the last declared data record, ignored`,
-        offset: headerBytes + declaredRecords * recordBytes,
+        offset: end,
       });
+    } else if (leftover > 0) {
+      const message = `file ends with ${leftover} bytes of an incomplete data record, ignored`;
+      warn(ctx, { code: 'partial-record', message, record: present, offset: end });
     }
   }
 

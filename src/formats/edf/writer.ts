@@ -160,8 +160,9 @@ export class EdfWriter {
     if (this.recordBytes === 0)
       throw new EdfError('bad-argument', path, 'no samples per record in any signal');
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+    const head = this.encodeHeader(-1); // validates every field before any file is created
     this.fd = openSync(this.tmp, 'w');
-    writeSync(this.fd, this.encodeHeader(-1));
+    writeSync(this.fd, head);
   }
 
   /** Starts a file at `path` (written as a temporary file until close()). */
@@ -207,7 +208,10 @@ export class EdfWriter {
       : bdf
         ? '24BIT'
         : '';
-    put('reserved', plus);
+    // Plain EDF leaves the reserved field free ("reserved", "24BIT", ...): a source's text is kept.
+    put('reserved', plus, (r) =>
+      this.isPlus ? rawText(r).startsWith(plus) : !/^(EDF|BDF)\+/.test(rawText(r)),
+    );
     put('records', String(numRecords), (r) => Number(r) === numRecords);
     put('duration', formatNumberField(h.recordDuration, 8), (r) => Number(r) === h.recordDuration);
     put('signals', String(ns), (r) => Number(r) === ns);
