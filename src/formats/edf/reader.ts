@@ -457,8 +457,12 @@ export class EdfReader {
     return this.tals;
   }
 
-  /** Reads the TALs of the first `limit` records: record onsets, annotations, the sub-second start. */
+  /**
+   * Reads the TALs of the first `limit` records: record onsets, annotations, the sub-second start.
+   * Only the full scan records warnings, so a partial look at record 0 never reports twice.
+   */
   private scanTals(limit: number): TalScan {
+    const report = limit === this.header.numRecords;
     const { numRecords, recordDuration, recordBytes, headerBytes, isPlus, bytesPerSample } = this.header;
     const annSigs = this.header.signals.filter((s) => s.isAnnotation);
     const recordStarts = new Float64Array(numRecords);
@@ -491,7 +495,7 @@ export class EdfReader {
             signal: s.index,
             offset: headerBytes + rec * recordBytes + s.recordOffset + position,
           });
-          for (const p of parsed.problems) this.problem('bad-tal', p.message, at(p.position));
+          for (const p of parsed.problems) this.problem('bad-tal', p.message, at(p.position), report);
           if (k === 0) {
             if (parsed.recordStart !== null) recordStarts[rec] = parsed.recordStart;
             else if (isPlus) {
@@ -501,6 +505,7 @@ export class EdfReader {
                 'no-timekeeping',
                 'data record has no time-keeping TAL; assumed contiguous',
                 at(0),
+                report,
               );
             }
           }
@@ -520,9 +525,10 @@ export class EdfReader {
     code: 'bad-tal' | 'no-timekeeping',
     message: string,
     loc: { record: number; signal: number; offset: number },
+    report: boolean,
   ): void {
     if (this.strict) throw new EdfError('bad-record', this.file, message, loc);
-    this.warnings.push({ code, message, ...loc });
+    if (report) this.warnings.push({ code, message, ...loc });
   }
 }
 
