@@ -216,4 +216,15 @@ describe('EDF quirks', () => {
       (e: EdfError) => e.code === 'bad-record' && e.location.record === 3,
     );
   });
+
+  test('a TAL problem in record 0 is reported once, however the file is queried', () => {
+    const b = base.slice();
+    const at0 = headerBytes + open(base).signals[2].recordOffset;
+    // Keep the time-keeping TAL, break the annotation after it.
+    b.set(new TextEncoder().encode('+0\x14\x14\x00+2\x15x\x14Eyes closed\x14\x00'), at0);
+    const r = open(b);
+    assert.equal(r.startOffset, 0);
+    assert.equal(r.annotations.length, 0);
+    assert.equal(r.warnings.filter((w) => w.code === 'bad-tal').length, 1);
+  });
 });
