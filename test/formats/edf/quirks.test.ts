@@ -224,7 +224,8 @@ describe('EDF quirks', () => {
     b.set(new TextEncoder().encode('+0\x14\x14\x00+2\x15x\x14Eyes closed\x14\x00'), at0);
     const r = open(b);
     assert.equal(r.startOffset, 0);
-    assert.equal(r.annotations.length, 0);
+    // The broken TAL is skipped; the file's own annotation (stored in record 2) is still read.
+    assert.deepEqual(r.annotations, [{ onset: 2, duration: 1, text: 'Eyes closed' }]);
     assert.equal(r.warnings.filter((w) => w.code === 'bad-tal').length, 1);
   });
 });
