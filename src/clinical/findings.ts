@@ -36,6 +36,14 @@ export const FINDING_KINDS = [
   'artifact_electrode',
   'artifact_line_noise',
   'artifact_ecg',
+  // added with the findings labeler (appended so earlier names and order stay stable)
+  'grda',
+  'bipd',
+  'burst_suppression',
+  'n2_sleep',
+  'rem_sleep',
+  'normal_variant',
+  'artifact_movement',
 ] as const;
 
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -63,6 +71,13 @@ export const FINDING_LABELS: Record<FindingKind, string> = {
   artifact_electrode: 'electrode artifact',
   artifact_line_noise: 'line-noise artifact',
   artifact_ecg: 'ECG artifact',
+  grda: 'generalized rhythmic delta activity (GRDA)',
+  bipd: 'bilateral independent periodic discharges (BIPDs)',
+  burst_suppression: 'burst suppression',
+  n2_sleep: 'stage N2 sleep',
+  rem_sleep: 'REM sleep',
+  normal_variant: 'benign normal variant',
+  artifact_movement: 'movement artifact',
 };
 
 /** Kinds whose presence makes a recording abnormal (artifacts, sleep and normal activation do not). */
@@ -77,6 +92,9 @@ export const ABNORMAL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'gpd',
   'lrda',
   'photoparoxysmal_response',
+  'grda',
+  'bipd',
+  'burst_suppression',
 ]);
 
 export type Side = 'left' | 'right' | 'bilateral' | 'midline';
@@ -105,6 +123,10 @@ export interface Finding {
   prevalence?: Prevalence;
   /** Intermittent or continuous (slowing). */
   continuity?: 'intermittent' | 'continuous';
+  /** How many were recorded (seizures), when the report counts them; 0 for "no seizures were recorded". */
+  count?: number;
+  /** Which benign variant (kind 'normal_variant'). */
+  variant?: NormalVariant;
 }
 
 /** What a report (or a ground truth) says clinically: the unit the evaluation compares. */
@@ -156,4 +178,450 @@ export const REGION_ELECTRODES: Record<Region, { left: string[]; right: string[]
   parietal: { left: ['P3', 'C3', 'O1'], right: ['P4', 'C4', 'O2'], midline: ['Pz'] },
   occipital: { left: ['O1', 'P3', 'T5'], right: ['O2', 'P4', 'T6'], midline: ['Pz'] },
   parietooccipital: { left: ['P3', 'O1'], right: ['P4', 'O2'], midline: ['Pz'] },
+};
+
+/** Benign EEG variants: reported, but never epileptiform and never a reason to call a record abnormal. */
+export const NORMAL_VARIANTS = [
+  'wicket',
+  'small_sharp_spikes',
+  'fourteen_and_six',
+  'six_hz_phantom',
+  'rmtd',
+  'sreda',
+  'mu',
+  'lambda',
+  'posts',
+  'hypnagogic_hypersynchrony',
+] as const;
+export type NormalVariant = (typeof NORMAL_VARIANTS)[number];
+
+/**
+ * Phrases (lower case) that name each benign variant. The labeler masks these before it looks for spikes
+ * and sharp waves, so "small sharp spikes" or "6 Hz spike-and-wave" never count as epileptiform.
+ */
+export const NORMAL_VARIANT_TERMS: Record<NormalVariant, readonly string[]> = {
+  wicket: ['wicket spikes', 'wicket waves', 'wicket rhythm', 'wickets'],
+  small_sharp_spikes: [
+    'small sharp spikes',
+    'benign sporadic sleep spikes',
+    'benign epileptiform transients of sleep',
+    'BETS',
+    'BSSS',
+  ],
+  fourteen_and_six: [
+    '14 and 6 Hz positive spikes',
+    '14 and 6 positive spikes',
+    '14&6',
+    '14 & 6',
+    '14- and 6-Hz positive spikes',
+    'ctenoids',
+    'positive spikes',
+  ],
+  six_hz_phantom: [
+    '6 Hz phantom spike-and-wave',
+    '6-Hz phantom spike',
+    'phantom spike-and-wave',
+    '6 Hz spike-and-wave',
+    'phantom spikes',
+  ],
+  rmtd: [
+    'rhythmic midtemporal theta of drowsiness',
+    'rhythmic mid-temporal theta',
+    'RMTD',
+    'psychomotor variant',
+  ],
+  sreda: ['subclinical rhythmic electrographic discharge of adults', 'SREDA'],
+  mu: ['mu rhythm', 'mu activity', 'wicket-like mu'],
+  lambda: ['lambda waves', 'lambdas'],
+  posts: ['positive occipital sharp transients of sleep', 'POSTS'],
+  hypnagogic_hypersynchrony: ['hypnagogic hypersynchrony', 'hypnopompic hypersynchrony'],
+};
+
+/**
+ * Phrases (lower case unless an abbreviation) that name each finding kind, the first being the canonical
+ * wording the generator writes. The labeler recognises every phrase (plurals and hyphen/space variants
+ * included). Kinds whose kind depends on location words — slowing (focal vs generalized), spikes and sharp
+ * waves (focal vs generalized), periodic discharges and rhythmic delta without an L/G prefix — are also
+ * recognised from the generic words in SLOWING_TERMS, EPILEPTIFORM_TERMS, PERIODIC_TERMS and
+ * RHYTHMIC_DELTA_TERMS plus a location; artifacts need the word "artifact" near their source word
+ * (ARTIFACT_SOURCE_TERMS), so "one channel of EKG" is not an ECG artifact.
+ */
+export const FINDING_TERMS: Record<FindingKind, readonly string[]> = {
+  generalized_slowing: [
+    'generalized slowing',
+    'diffuse slowing',
+    'diffusely slow background',
+    'generalized background slowing',
+  ],
+  focal_slowing: [
+    'focal slowing',
+    'focal polymorphic delta activity',
+    'regional slowing',
+    'lateralized slowing',
+  ],
+  asymmetry: ['background asymmetry', 'asymmetric background', 'asymmetry', 'hemispheric attenuation'],
+  focal_epileptiform: [
+    'focal epileptiform discharges',
+    'focal spikes',
+    'focal sharp waves',
+    'multifocal spikes',
+    'multifocal epileptiform discharges',
+  ],
+  generalized_epileptiform: [
+    'generalized epileptiform discharges',
+    'generalized spike-and-wave discharges',
+    'generalized polyspike-and-wave discharges',
+    'generalized polyspikes',
+    'generalized spike-wave',
+  ],
+  seizure: [
+    'seizure',
+    'electrographic seizure',
+    'electroclinical seizure',
+    'status epilepticus',
+    'absence seizure',
+  ],
+  lpd: [
+    'lateralized periodic discharges',
+    'LPDs',
+    'PLEDs',
+    'periodic lateralized epileptiform discharges',
+    'LPD',
+  ],
+  gpd: ['generalized periodic discharges', 'GPDs', 'GPD', 'triphasic waves'],
+  lrda: [
+    'lateralized rhythmic delta activity',
+    'LRDA',
+    'TIRDA',
+    'temporal intermittent rhythmic delta activity',
+  ],
+  drowsiness: ['drowsiness', 'drowsy'],
+  vertex_waves: ['vertex waves', 'vertex sharp waves', 'vertex sharp transients', 'V waves'],
+  sleep_spindles: ['sleep spindles', 'spindles', 'spindle activity'],
+  k_complexes: ['K-complexes', 'K complexes'],
+  n3_sleep: [
+    'slow-wave sleep',
+    'stage N3 sleep',
+    'N3 sleep',
+    'stage 3 sleep',
+    'stage III sleep',
+    'deep sleep',
+    'delta sleep',
+  ],
+  photic_driving: ['photic driving', 'driving response', 'photic following', 'photic entrainment'],
+  photoparoxysmal_response: ['photoparoxysmal response', 'photoparoxysmal', 'PPR'],
+  hyperventilation_slowing: [
+    'slowing with hyperventilation',
+    'hyperventilation build-up',
+    'build-up',
+    'buildup',
+  ],
+  artifact_eye: ['eye movement artifact', 'eye blink artifact', 'blink artifact', 'ocular artifact'],
+  artifact_muscle: ['muscle artifact', 'EMG artifact', 'myogenic artifact'],
+  artifact_electrode: [
+    'electrode artifact',
+    'electrode pop',
+    'electrode pops',
+    'lead artifact',
+    'high impedance',
+  ],
+  artifact_line_noise: ['60 Hz artifact', '50 Hz artifact', 'line noise', 'mains interference'],
+  artifact_ecg: ['ECG artifact', 'EKG artifact', 'cardiac artifact', 'pulse artifact'],
+  grda: [
+    'generalized rhythmic delta activity',
+    'GRDA',
+    'FIRDA',
+    'OIRDA',
+    'frontal intermittent rhythmic delta activity',
+    'occipital intermittent rhythmic delta activity',
+  ],
+  bipd: ['bilateral independent periodic discharges', 'BIPDs', 'BIPLEDs', 'BiPLEDs'],
+  burst_suppression: ['burst suppression', 'burst-suppression', 'burst attenuation'],
+  n2_sleep: ['stage N2 sleep', 'N2 sleep', 'stage 2 sleep', 'stage II sleep'],
+  rem_sleep: ['REM sleep', 'rapid eye movement sleep'],
+  normal_variant: ['benign variant', 'normal variant', 'benign normal variant'],
+  artifact_movement: ['movement artifact', 'motion artifact', 'patting artifact', 'chewing artifact'],
+};
+
+/** Words for slowing; kind (focal vs generalized vs with hyperventilation vs normal drowsiness) comes from context. */
+export const SLOWING_TERMS: readonly string[] = [
+  'slowing',
+  'diffusely slow',
+  'slow background',
+  'polymorphic delta',
+  'polymorphic theta',
+  'excess theta',
+  'excessive theta',
+  'excess delta',
+  'excessive delta',
+  'focal delta',
+];
+
+/** Epileptiform discharge words; focal vs generalized comes from location words near them. */
+export const EPILEPTIFORM_TERMS: readonly string[] = [
+  'epileptiform discharges',
+  'epileptiform activity',
+  'epileptiform abnormalities',
+  'epileptiform features',
+  'interictal discharges',
+  'spike-and-wave',
+  'spike and wave',
+  'spike-and-slow-wave',
+  'spike and slow wave',
+  'spike-wave',
+  'polyspike-and-wave',
+  'polyspike and wave',
+  'polyspikes',
+  'polyspike',
+  'spikes',
+  'spike',
+  'sharp waves',
+  'sharp wave',
+  'sharp-and-slow-wave',
+  'sharp and slow wave',
+  'spike discharges',
+  'IEDs',
+];
+
+/** Periodic discharges without a location prefix: lateralized when a side is named, generalized otherwise. */
+export const PERIODIC_TERMS: readonly string[] = [
+  'periodic discharges',
+  'periodic epileptiform discharges',
+  'PDs',
+];
+
+/** Rhythmic delta without an L/G prefix: lateralized when a side is named, generalized otherwise. */
+export const RHYTHMIC_DELTA_TERMS: readonly string[] = [
+  'rhythmic delta activity',
+  'intermittent rhythmic delta activity',
+  'rhythmic delta',
+  'RDA',
+];
+
+/** Source words that, next to "artifact", say which artifact it is. */
+export const ARTIFACT_SOURCE_TERMS: Record<
+  | 'artifact_eye'
+  | 'artifact_muscle'
+  | 'artifact_electrode'
+  | 'artifact_line_noise'
+  | 'artifact_ecg'
+  | 'artifact_movement',
+  readonly string[]
+> = {
+  artifact_eye: [
+    'eye movement',
+    'eye movements',
+    'eye',
+    'blink',
+    'blinks',
+    'ocular',
+    'lateral rectus',
+    'glossokinetic',
+  ],
+  artifact_muscle: ['muscle', 'EMG', 'myogenic', 'electromyographic'],
+  artifact_electrode: ['electrode', 'electrode pop', 'lead', 'impedance', 'salt bridge'],
+  artifact_line_noise: ['60 Hz', '60-Hz', '50 Hz', '50-Hz', 'line noise', 'line', 'mains', 'AC'],
+  artifact_ecg: ['ECG', 'EKG', 'cardiac', 'pulse', 'cardioballistic'],
+  artifact_movement: ['movement', 'motion', 'patting', 'chewing', 'sweat', 'sweating', 'respiratory'],
+};
+
+/** Phrases naming the posterior dominant rhythm; a nearby "N Hz" or "N-M Hz" gives its frequency. */
+export const PDR_TERMS: readonly string[] = [
+  'posterior dominant rhythm',
+  'posterior dominant alpha rhythm',
+  'posterior dominant activity',
+  'posterior dominant frequency',
+  'posterior basic rhythm',
+  'posterior background rhythm',
+  'posterior background activity',
+  'posterior background',
+  'posterior rhythm',
+  'posterior activity',
+  'occipital alpha rhythm',
+  'occipital rhythm',
+  'dominant alpha rhythm',
+  'alpha rhythm',
+  'background rhythm',
+  'PDR',
+  'PBR',
+];
+
+/**
+ * NegEx-style triggers. Pre-triggers negate (or make uncertain) the findings that follow them in the same
+ * clause; post-triggers the findings just before them. A scope ends at a terminator ("but", "other than"...).
+ */
+export const NEGATION_PRE_TRIGGERS: readonly string[] = [
+  'no evidence of',
+  'no definite',
+  'no clear',
+  'no',
+  'not',
+  'without',
+  'absence of',
+  'absent',
+  'negative for',
+  'free of',
+  'neither',
+  'nor',
+  'did not show',
+  'did not produce',
+  'does not show',
+  'rather than',
+  'none',
+];
+export const NEGATION_POST_TRIGGERS: readonly string[] = [
+  'not seen',
+  'not present',
+  'not identified',
+  'not recorded',
+  'not observed',
+  'not captured',
+  'not reached',
+  'not noted',
+  'not appreciated',
+  'not elicited',
+  'was absent',
+  'were absent',
+  'is absent',
+  'are absent',
+  'none recorded',
+  'none seen',
+];
+export const UNCERTAINTY_PRE_TRIGGERS: readonly string[] = [
+  'possible',
+  'possibly',
+  'probable',
+  'probably',
+  'questionable',
+  'suspicious for',
+  'suspected',
+  'suspect',
+  'may represent',
+  'may be',
+  'might represent',
+  'could represent',
+  'could be',
+  'concerning for',
+  'suggestive of',
+  'equivocal',
+  'borderline',
+  'cannot exclude',
+  'cannot rule out',
+  'not excluded',
+  'uncertain',
+  'unclear',
+  'versus',
+  'vs',
+];
+export const UNCERTAINTY_POST_TRIGGERS: readonly string[] = [
+  'cannot be excluded',
+  'cannot be ruled out',
+  'can not be excluded',
+  'could not be excluded',
+  'could not be ruled out',
+  'is not excluded',
+  'is possible',
+  'is questionable',
+  'of uncertain significance',
+  'of unclear significance',
+  'versus',
+  'vs',
+];
+/** End a negation/uncertainty scope. */
+export const SCOPE_TERMINATORS: readonly string[] = [
+  'but',
+  'however',
+  'although',
+  'though',
+  'except',
+  'other than',
+  'aside from',
+  'apart from',
+  'whereas',
+  'while',
+  'which',
+];
+/**
+ * Phrases after which a finding word is not a finding of this recording (history, indication, risk):
+ * "history of seizures", "rule out seizure", "risk of seizures".
+ */
+export const NOT_A_FINDING_PRE_TRIGGERS: readonly string[] = [
+  'history of',
+  'hx of',
+  'rule out',
+  'r/o',
+  'to exclude',
+  'evaluate for',
+  'evaluation for',
+  'to evaluate',
+  'assess for',
+  'to assess',
+  'risk of',
+  'risk for',
+  'concern for prior',
+];
+/** Phrases containing a finding word that are not findings ("seizure disorder", "anti-seizure medication"). */
+export const NOT_A_FINDING_PHRASES: readonly string[] = [
+  'anti-seizure',
+  'antiseizure',
+  'seizure medication',
+  'seizure medications',
+  'seizure disorder',
+  'seizure precautions',
+  'seizure threshold',
+  'seizure-like',
+  'seizure free',
+  'seizure-free',
+  'seizure freedom',
+  'seizure risk',
+  'spike detection',
+  'seizure detection',
+];
+
+/** Words that make slowing, discharges, periodic or rhythmic patterns generalized rather than focal. */
+export const GENERALIZED_WORDS: readonly string[] = [
+  'generalized',
+  'generalised',
+  'diffuse',
+  'diffusely',
+  'bisynchronous',
+  'bilaterally synchronous',
+  'bilateral synchronous',
+  'global',
+  'globally',
+];
+
+/** Side words (lower case); "left hemisphere" etc. are covered by "left". */
+export const SIDE_WORDS: Record<Side, readonly string[]> = {
+  left: ['left', 'left-sided', 'sinistral'],
+  right: ['right', 'right-sided'],
+  bilateral: [
+    'bilateral',
+    'bilaterally',
+    'bihemispheric',
+    'both hemispheres',
+    'independent bilateral',
+    'multifocal',
+  ],
+  midline: ['midline', 'vertex region', 'central midline'],
+};
+
+/** Region words (lower case), most specific first. */
+export const REGION_WORDS: Record<Region, readonly string[]> = {
+  frontotemporal: ['frontotemporal', 'fronto-temporal', 'anterior temporal', 'inferior frontal'],
+  centrotemporal: ['centrotemporal', 'centro-temporal', 'rolandic'],
+  parietooccipital: ['parietooccipital', 'parieto-occipital', 'posterior quadrant', 'temporo-occipital'],
+  temporal: ['temporal', 'mid-temporal', 'midtemporal', 'posterior temporal', 'temporally'],
+  frontal: [
+    'frontal',
+    'frontally',
+    'frontocentral',
+    'fronto-central',
+    'frontopolar',
+    'anterior',
+    'anteriorly',
+  ],
+  central: ['central', 'centroparietal', 'centro-parietal', 'parasagittal'],
+  parietal: ['parietal'],
+  occipital: ['occipital', 'occipitally'],
 };

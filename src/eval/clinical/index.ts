@@ -1,0 +1,17 @@
+/**
+ * Clinical evaluation of generated EEG reports: a findings labeler over the shared vocabulary
+ * (src/clinical/findings.ts) and clinical-efficacy scores computed from its labels.
+ */
+export type {
+  ClinicalLabels,
+  Finding,
+  FindingKind,
+  Polarity,
+  Region,
+  Side,
+} from '../../clinical/findings.js';
+export { labelReport, phraseRegex, splitSentences } from './labeler.js';
+export type { AgreementScore, ClinicalScores, KindScore, PairErrors } from './scores.js';
+export { scoreClinical, scoreLabels } from './scores.js';
+export type { ReportSection, SectionCategory } from './sections.js';
+export { IGNORED_CATEGORIES, splitSections } from './sections.js';

@@ -1,0 +1,327 @@
+/**
+ * Clinical-efficacy scores: label a generated report and its reference with the same findings labeler
+ * (./labeler.ts) and compare what they say, CheXbert-style, plus a GREEN-style error count per pair.
+ *
+ * - A finding kind is "stated" in a report when the labeler gives it polarity 'present'. Absent and
+ *   uncertain both count as not stated (an uncertain finding is neither claimed nor denied).
+ * - Per kind: true positive when both state it, false positive when only the prediction does, false
+ *   negative when only the reference does. Precision, recall and F1 per kind; micro scores pool the counts
+ *   of all kinds; macro-F1 averages F1 over the kinds that at least one reference states.
+ * - Attributes, over true positives where both reports give one: side agreement (the sets of sides stated
+ *   for that kind are equal; "bilateral" is its own value) and region agreement (the sets of regions
+ *   share at least one region).
+ * - Normal/abnormal accuracy over pairs where both reports give a verdict; coverage = those pairs divided
+ *   by the pairs whose reference gives one.
+ * - PDR: mean absolute error in Hz over pairs where both state a frequency; coverage likewise.
+ * - Errors per pair (after GREEN, Ostmeier et al. 2024, with EEG categories): false finding, missed finding,
+ *   wrong side (a true positive whose sides disagree), wrong PDR (both state one, more than 1 Hz apart),
+ *   wrong overall impression. Errors on the kinds in ABNORMAL_KINDS, the impression and the PDR are
+ *   "significant"; errors on sleep, activation, normal-variant and artifact kinds are "insignificant".
+ *   The pair's score is matched / (matched + significant errors), where matched counts the significant
+ *   kinds both state plus an agreeing impression; a pair with nothing to match and no error scores 1.
+ */
+import {
+  ABNORMAL_KINDS,
+  type ClinicalLabels,
+  FINDING_KINDS,
+  type FindingKind,
+  type Region,
+  type Side,
+} from '../../clinical/findings.js';
+import { CelmError } from '../../errors.js';
+import { labelReport } from './labeler.js';
+
+export interface KindScore {
+  kind: FindingKind;
+  truePositives: number;
+  falsePositives: number;
+  falseNegatives: number;
+  /** Pairs whose reference states the kind. */
+  support: number;
+  /** null when the prediction never states the kind. */
+  precision: number | null;
+  /** null when no reference states the kind. */
+  recall: number | null;
+  /** null when neither side ever states the kind. */
+  f1: number | null;
+}
+
+export interface AgreementScore {
+  /** Comparisons made (true positives where both give the attribute). */
+  compared: number;
+  agreed: number;
+  /** agreed / compared, null when nothing was compared. */
+  accuracy: number | null;
+}
+
+/** GREEN-style error count for one pair. */
+export interface PairErrors {
+  /** Kinds the prediction states and the reference does not. */
+  falseFindings: FindingKind[];
+  /** Kinds the reference states and the prediction does not. */
+  missedFindings: FindingKind[];
+  /** Kinds both state, on different sides. */
+  wrongSide: FindingKind[];
+  /** Both state a PDR, more than 1 Hz apart. */
+  wrongPdr: boolean;
+  /** Both give a verdict and they differ. */
+  wrongImpression: boolean;
+  /** Significant kinds both state, plus 1 when the verdicts agree. */
+  matched: number;
+  significantErrors: number;
+  insignificantErrors: number;
+  /** matched / (matched + significantErrors); 1 when both are 0. */
+  score: number;
+}
+
+export interface ClinicalScores {
+  pairs: number;
+  /** Every kind, in FINDING_KINDS order. */
+  perKind: KindScore[];
+  micro: { precision: number | null; recall: number | null; f1: number | null };
+  /** Mean F1 over `macroKinds`; null when no reference states any finding. */
+  macroF1: number | null;
+  /** Kinds stated by at least one reference. */
+  macroKinds: FindingKind[];
+  side: AgreementScore;
+  region: AgreementScore;
+  normalAbnormal: {
+    /** Pairs where both give a verdict. */
+    compared: number;
+    correct: number;
+    accuracy: number | null;
+    /** Pairs whose reference gives a verdict. */
+    referenceStated: number;
+    /** compared / referenceStated, null when no reference gives a verdict. */
+    coverage: number | null;
+  };
+  pdr: {
+    compared: number;
+    meanAbsErrorHz: number | null;
+    referenceStated: number;
+    coverage: number | null;
+  };
+  errors: PairErrors[];
+  errorTotals: {
+    falseFinding: number;
+    missedFinding: number;
+    wrongSide: number;
+    wrongPdr: number;
+    wrongImpression: number;
+    significant: number;
+    insignificant: number;
+  };
+  /** Mean of the per-pair GREEN-style scores; null for no pairs. */
+  meanPairScore: number | null;
+}
+
+/** Labels both texts of every pair and scores them. Throws CelmError on malformed input. */
+export function scoreClinical(pairs: { prediction: string; reference: string }[]): ClinicalScores {
+  if (!Array.isArray(pairs))
+    throw new CelmError('bad-pairs', 'scoreClinical expects an array of {prediction, reference}');
+  const labelled = pairs.map((p, i) => {
+    if (!p || typeof p.prediction !== 'string' || typeof p.reference !== 'string') {
+      throw new CelmError('bad-pairs', `pair ${i}: expected {prediction: string, reference: string}`);
+    }
+    return { prediction: labelReport(p.prediction), reference: labelReport(p.reference) };
+  });
+  return scoreLabels(labelled);
+}
+
+interface Stated {
+  kinds: Set<FindingKind>;
+  sides: Map<FindingKind, Set<Side>>;
+  regions: Map<FindingKind, Set<Region>>;
+}
+
+function stated(l: ClinicalLabels): Stated {
+  const s: Stated = { kinds: new Set(), sides: new Map(), regions: new Map() };
+  for (const f of l.findings) {
+    if (f.polarity !== 'present') continue;
+    s.kinds.add(f.kind);
+    if (f.side) {
+      if (!s.sides.has(f.kind)) s.sides.set(f.kind, new Set());
+      s.sides.get(f.kind)!.add(f.side);
+    }
+    if (f.region) {
+      if (!s.regions.has(f.kind)) s.regions.set(f.kind, new Set());
+      s.regions.get(f.kind)!.add(f.region);
+    }
+  }
+  return s;
+}
+
+function ratio(a: number, b: number): number | null {
+  return b === 0 ? null : a / b;
+}
+
+/** Scores labels already extracted (or ground truth from the synthetic generator). */
+export function scoreLabels(
+  pairs: { prediction: ClinicalLabels; reference: ClinicalLabels }[],
+): ClinicalScores {
+  if (!Array.isArray(pairs))
+    throw new CelmError('bad-pairs', 'scoreLabels expects an array of {prediction, reference}');
+  const counts = new Map<FindingKind, { tp: number; fp: number; fn: number }>();
+  for (const k of FINDING_KINDS) counts.set(k, { tp: 0, fp: 0, fn: 0 });
+  const side = { compared: 0, agreed: 0 };
+  const region = { compared: 0, agreed: 0 };
+  const na = { compared: 0, correct: 0, referenceStated: 0 };
+  const pdr = { compared: 0, sumAbs: 0, referenceStated: 0 };
+  const errors: PairErrors[] = [];
+
+  pairs.forEach((pair, i) => {
+    if (!pair || !isLabels(pair.prediction) || !isLabels(pair.reference)) {
+      throw new CelmError(
+        'bad-pairs',
+        `pair ${i}: expected {prediction: ClinicalLabels, reference: ClinicalLabels}`,
+      );
+    }
+    const p = stated(pair.prediction);
+    const r = stated(pair.reference);
+    const e: PairErrors = {
+      falseFindings: [],
+      missedFindings: [],
+      wrongSide: [],
+      wrongPdr: false,
+      wrongImpression: false,
+      matched: 0,
+      significantErrors: 0,
+      insignificantErrors: 0,
+      score: 1,
+    };
+    for (const k of FINDING_KINDS) {
+      const c = counts.get(k)!;
+      const inP = p.kinds.has(k);
+      const inR = r.kinds.has(k);
+      const significant = ABNORMAL_KINDS.has(k) || k === 'seizure';
+      if (inP && inR) {
+        c.tp++;
+        if (significant) e.matched++;
+        const ps = p.sides.get(k);
+        const rs = r.sides.get(k);
+        if (ps && rs) {
+          side.compared++;
+          if (ps.size === rs.size && [...ps].every((s) => rs.has(s))) side.agreed++;
+          else {
+            e.wrongSide.push(k);
+            if (significant) e.significantErrors++;
+            else e.insignificantErrors++;
+          }
+        }
+        const pr = p.regions.get(k);
+        const rr = r.regions.get(k);
+        if (pr && rr) {
+          region.compared++;
+          if ([...pr].some((x) => rr.has(x))) region.agreed++;
+        }
+      } else if (inP) {
+        c.fp++;
+        e.falseFindings.push(k);
+        if (significant) e.significantErrors++;
+        else e.insignificantErrors++;
+      } else if (inR) {
+        c.fn++;
+        e.missedFindings.push(k);
+        if (significant) e.significantErrors++;
+        else e.insignificantErrors++;
+      }
+    }
+    if (pair.reference.abnormal !== null) {
+      na.referenceStated++;
+      if (pair.prediction.abnormal !== null) {
+        na.compared++;
+        if (pair.prediction.abnormal === pair.reference.abnormal) {
+          na.correct++;
+          e.matched++;
+        } else {
+          e.wrongImpression = true;
+          e.significantErrors++;
+        }
+      }
+    }
+    if (pair.reference.pdrHz !== null) {
+      pdr.referenceStated++;
+      if (pair.prediction.pdrHz !== null) {
+        const d = Math.abs(pair.prediction.pdrHz - pair.reference.pdrHz);
+        pdr.compared++;
+        pdr.sumAbs += d;
+        if (d > 1) {
+          e.wrongPdr = true;
+          e.significantErrors++;
+        }
+      }
+    }
+    e.score = e.matched + e.significantErrors === 0 ? 1 : e.matched / (e.matched + e.significantErrors);
+    errors.push(e);
+  });
+
+  const perKind: KindScore[] = FINDING_KINDS.map((kind) => {
+    const { tp, fp, fn } = counts.get(kind)!;
+    return {
+      kind,
+      truePositives: tp,
+      falsePositives: fp,
+      falseNegatives: fn,
+      support: tp + fn,
+      precision: ratio(tp, tp + fp),
+      recall: ratio(tp, tp + fn),
+      f1: ratio(2 * tp, 2 * tp + fp + fn),
+    };
+  });
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const k of perKind) {
+    tp += k.truePositives;
+    fp += k.falsePositives;
+    fn += k.falseNegatives;
+  }
+  const macroKinds = perKind.filter((k) => k.support > 0).map((k) => k.kind);
+  const macroF1 =
+    macroKinds.length === 0
+      ? null
+      : perKind.filter((k) => k.support > 0).reduce((s, k) => s + (k.f1 ?? 0), 0) / macroKinds.length;
+  const sum = (f: (e: PairErrors) => number) => errors.reduce((s, e) => s + f(e), 0);
+  return {
+    pairs: pairs.length,
+    perKind,
+    micro: { precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: ratio(2 * tp, 2 * tp + fp + fn) },
+    macroF1,
+    macroKinds,
+    side: { ...side, accuracy: ratio(side.agreed, side.compared) },
+    region: { ...region, accuracy: ratio(region.agreed, region.compared) },
+    normalAbnormal: {
+      ...na,
+      accuracy: ratio(na.correct, na.compared),
+      coverage: ratio(na.compared, na.referenceStated),
+    },
+    pdr: {
+      compared: pdr.compared,
+      meanAbsErrorHz: ratio(pdr.sumAbs, pdr.compared),
+      referenceStated: pdr.referenceStated,
+      coverage: ratio(pdr.compared, pdr.referenceStated),
+    },
+    errors,
+    errorTotals: {
+      falseFinding: sum((e) => e.falseFindings.length),
+      missedFinding: sum((e) => e.missedFindings.length),
+      wrongSide: sum((e) => e.wrongSide.length),
+      wrongPdr: sum((e) => (e.wrongPdr ? 1 : 0)),
+      wrongImpression: sum((e) => (e.wrongImpression ? 1 : 0)),
+      significant: sum((e) => e.significantErrors),
+      insignificant: sum((e) => e.insignificantErrors),
+    },
+    meanPairScore: errors.length === 0 ? null : sum((e) => e.score) / errors.length,
+  };
+}
+
+function isLabels(x: unknown): x is ClinicalLabels {
+  const l = x as ClinicalLabels;
+  return (
+    !!l &&
+    typeof l === 'object' &&
+    (l.abnormal === null || typeof l.abnormal === 'boolean') &&
+    (l.pdrHz === null || typeof l.pdrHz === 'number') &&
+    Array.isArray(l.findings)
+  );
+}
