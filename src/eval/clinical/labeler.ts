@@ -448,8 +448,12 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
   let inherited: Location | null = null;
   for (let i = 0; i < mentions.length; i++) {
     const m = mentions[i];
-    const prefix = prefixes[i];
-    const postfix = postfixes[i] ?? '';
+    // Location words past "but", "whereas", "while" ... describe something else.
+    const prefix = prefixes[i].replace(/^.*\b(?:but|however|whereas|while|although|except)\b/is, '');
+    const postfix = (postfixes[i] ?? '').replace(
+      /\b(?:but|however|whereas|while|although|except)\b.*$/is,
+      '',
+    );
     let locPre = locate(prefix);
     // "right hemispheric attenuation and slowing": an empty prefix after "and" shares the previous one's.
     if (i > 0 && /^\s*(?:and|or|,)?\s*$/.test(prefix) && inherited) locPre = inherited;
@@ -482,6 +486,19 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
       'kind' in m.family && m.family.kind === 'generalized_slowing' ? { generic: 'slowing' } : m.family;
     if ('kind' in fam) {
       findings.push(describe(fam.kind, polarity, loc, near));
+      continue;
+    }
+    // "no focal or generalized slowing", "focal and generalized discharges": both kinds.
+    const both =
+      /\b(?:focal|generali[sz]ed|diffuse)\s*(?:\s(?:or|and|nor)\s|\/)\s*(?:focal|generali[sz]ed|diffuse)\b/i.test(
+        text.slice(Math.max(0, m.start - 30), m.end),
+      );
+    if (both && (fam.generic === 'slowing' || fam.generic === 'epileptiform')) {
+      const pair: FindingKind[] =
+        fam.generic === 'slowing'
+          ? ['focal_slowing', 'generalized_slowing']
+          : ['focal_epileptiform', 'generalized_epileptiform'];
+      for (const k of pair) findings.push({ kind: k, polarity });
       continue;
     }
     switch (fam.generic) {
@@ -521,6 +538,10 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
         break;
       }
       case 'periodic': {
+        if (polarity !== 'present' && loc.sides.length === 0 && !loc.generalized) {
+          findings.push({ kind: 'lpd', polarity }, { kind: 'gpd', polarity });
+          break;
+        }
         const bilateralIndependent = /independent/i.test(near);
         const kind: FindingKind = bilateralIndependent
           ? 'bipd'
@@ -531,6 +552,15 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
         break;
       }
       case 'rhythmic': {
+        if (
+          polarity !== 'present' &&
+          loc.sides.length === 0 &&
+          loc.regions.length === 0 &&
+          !loc.generalized
+        ) {
+          findings.push({ kind: 'lrda', polarity }, { kind: 'grda', polarity });
+          break;
+        }
         const kind: FindingKind =
           !loc.generalized &&
           (loc.sides.some((s) => s === 'left' || s === 'right') || loc.regions.includes('temporal'))

@@ -251,9 +251,11 @@ function parseHeader(line: string): { name: string; category: SectionCategory; r
   // Unknown headers: only "NAME:" in capitals or a short "Title Case:" label, never " - ".
   if (sep !== ':') return null;
   const words = name.split(/\s+/);
-  if (isAllCaps(name) && words.length <= 6) return { name, category: 'other', rest: m[3] };
-  if (words.length <= 3 && words.every((w) => /^[A-Z]/.test(w)))
-    return { name, category: 'other', rest: m[3] };
+  // The name stays in the text of an unknown section: "PDR: 9 Hz" still says what the 9 Hz is.
+  if (isAllCaps(name) && words.length <= 6) return { name, category: 'other', rest: `${name}: ${m[3]}` };
+  if (words.length <= 3 && words.every((w) => /^[A-Z]/.test(w))) {
+    return { name, category: 'other', rest: `${name}: ${m[3]}` };
+  }
   return null;
 }
 
