@@ -5,8 +5,11 @@
 import { Command, CommanderError } from 'commander';
 import { CelmError } from '../errors.js';
 import { registerAnonymize } from './commands/anonymize.js';
+import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
+import { registerPreprocess } from './commands/preprocess.js';
+import { registerSynth } from './commands/synth.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerExport(program);
   registerAnonymize(program);
+  registerSynth(program);
+  registerPreprocess(program);
+  registerEval(program);
   return program;
 }
 
