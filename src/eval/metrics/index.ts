@@ -6,16 +6,16 @@
  */
 import { addBleuStats, type BleuStats, bleuPairStats, bleuScoresFromStats, emptyBleuStats } from './bleu.js';
 import { meteorScore, meteorTokenize } from './meteor.js';
-import { rougeScores } from './rouge.js';
+import { rougeScoresBoth } from './rouge.js';
 import { tokenize13a } from './tokenize13a.js';
 import type { WordNet } from './wordnet.js';
 
 export { bleuFromStats, bleuPairStats, sentenceBleu } from './bleu.js';
 export { meteorAlign, meteorScore, meteorTokenize } from './meteor.js';
 export { porterStem } from './porter.js';
-export { rougeScores, rougeTokenize } from './rouge.js';
+export { rougeScores, rougeScoresBoth, rougeTokenize } from './rouge.js';
 export { tokenize13a } from './tokenize13a.js';
-export { locateWordNet, WordNet } from './wordnet.js';
+export { locateWordNet, WordNet, type WordNetSource } from './wordnet.js';
 
 /** Every metric key, in the order celm prints them (the keys of ../shared/metrics/pairs.jsonl). */
 export const METRIC_KEYS = [
@@ -59,8 +59,7 @@ export interface ScoreOptions {
 
 export function scorePair(pair: PairInput, options: ScoreOptions): ScoredPair {
   const bleu = bleuPairStats(tokenize13a(pair.reference), tokenize13a(pair.prediction));
-  const plain = rougeScores(pair.reference, pair.prediction, false);
-  const stemmed = rougeScores(pair.reference, pair.prediction, true);
+  const { plain, stem: stemmed } = rougeScoresBoth(pair.reference, pair.prediction);
   const refTokens = pair.meteorTokens?.reference ?? meteorTokenize(pair.reference);
   const predTokens = pair.meteorTokens?.prediction ?? meteorTokenize(pair.prediction);
   return {

@@ -142,16 +142,49 @@ export function lsumSentences(text: string): string[] {
   return text.split('\n').filter((s) => s.length > 0);
 }
 
+function stemTokens(tokens: string[]): string[] {
+  return tokens.map((t) => (t.length > 3 ? porterStem(t) : t));
+}
+
+function scoresOf(
+  ref: string[],
+  pred: string[],
+  refSents: string[][] | null,
+  predSents: string[][] | null,
+): RougeScores {
+  const l = rougeL(ref, pred);
+  // With one sentence on each side the union LCS is the LCS, so ROUGE-Lsum equals ROUGE-L.
+  const lsum = refSents === null || predSents === null ? l : rougeLsumTokens(refSents, predSents);
+  return { rouge1: rougeN(ref, pred, 1), rouge2: rougeN(ref, pred, 2), rougeL: l, rougeLsum: lsum };
+}
+
+/** All four ROUGE F-measures of one pair of raw texts, without and with stemming. */
+export function rougeScoresBoth(
+  reference: string,
+  prediction: string,
+): { plain: RougeScores; stem: RougeScores } {
+  const ref = rougeTokenize(reference, false);
+  const pred = rougeTokenize(prediction, false);
+  const refStem = stemTokens(ref);
+  const predStem = stemTokens(pred);
+  const multi = reference.includes('\n') || prediction.includes('\n');
+  if (!multi) {
+    if (reference === '' || prediction === '') {
+      const zero = { rouge1: 0, rouge2: 0, rougeL: 0, rougeLsum: 0 };
+      return { plain: zero, stem: zero };
+    }
+    return { plain: scoresOf(ref, pred, null, null), stem: scoresOf(refStem, predStem, null, null) };
+  }
+  const refSents = lsumSentences(reference).map((x) => rougeTokenize(x, false));
+  const predSents = lsumSentences(prediction).map((x) => rougeTokenize(x, false));
+  return {
+    plain: scoresOf(ref, pred, refSents, predSents),
+    stem: scoresOf(refStem, predStem, refSents.map(stemTokens), predSents.map(stemTokens)),
+  };
+}
+
 /** All four ROUGE F-measures of one pair of raw texts. */
 export function rougeScores(reference: string, prediction: string, stem: boolean): RougeScores {
-  const ref = rougeTokenize(reference, stem);
-  const pred = rougeTokenize(prediction, stem);
-  const refSents = lsumSentences(reference).map((s) => rougeTokenize(s, stem));
-  const predSents = lsumSentences(prediction).map((s) => rougeTokenize(s, stem));
-  return {
-    rouge1: rougeN(ref, pred, 1),
-    rouge2: rougeN(ref, pred, 2),
-    rougeL: rougeL(ref, pred),
-    rougeLsum: rougeLsumTokens(refSents, predSents),
-  };
+  const both = rougeScoresBoth(reference, prediction);
+  return stem ? both.stem : both.plain;
 }

@@ -101,7 +101,8 @@ function readVersion(dir: string): string | null {
 
 /** One part of speech: lemma -> synset offsets, the exception list, and the data file. */
 interface PosTables {
-  index: Map<string, number[]>;
+  index: Map<string, string>;
+  parsed: Map<string, number[]>;
   exceptions: Map<string, string[]>;
   data: Buffer | null;
 }
@@ -117,6 +118,7 @@ export class WordNet {
     for (const pos of POS_LIST) {
       this.tables.set(pos, {
         index: this.readIndex(pos),
+        parsed: new Map(),
         exceptions: this.readExceptions(pos),
         data: null,
       });
@@ -140,7 +142,8 @@ export class WordNet {
     return join(this.source.dir, name);
   }
 
-  private readIndex(pos: Pos): Map<string, number[]> {
+  /** lemma -> the rest of its index line; offsets are parsed when first asked for (see `offsets`). */
+  private readIndex(pos: Pos): Map<string, string> {
     const path = this.file(`index.${FILE_NAMES[pos]}`);
     let text: string;
     try {
@@ -148,24 +151,42 @@ export class WordNet {
     } catch (err) {
       throw new CelmError('wordnet', `${path}: cannot read the WordNet index (${(err as Error).message})`);
     }
-    const map = new Map<string, number[]>();
-    let lineNo = 0;
-    for (const line of text.split('\n')) {
-      lineNo++;
-      if (line === '' || line.startsWith(' ')) continue; // licence header
-      // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
-      const f = line.split(/\s+/).filter((x) => x !== '');
-      const nSynsets = Number(f[2]);
-      const nPointers = Number(f[3]);
-      const first = 4 + nPointers + 2;
-      if (!Number.isInteger(nSynsets) || !Number.isInteger(nPointers) || f.length < first + nSynsets) {
-        throw new CelmError('wordnet', `${path}:${lineNo}: malformed index line`);
+    const map = new Map<string, string>();
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      if (text.charCodeAt(start) !== 32 && end > start) {
+        // licence header lines start with a space
+        const space = text.indexOf(' ', start);
+        if (space > start && space < end) map.set(text.slice(start, space), text.slice(space + 1, end));
       }
-      const offsets: number[] = [];
-      for (let k = 0; k < nSynsets; k++) offsets.push(Number(f[first + k]));
-      map.set(f[0], offsets);
+      start = end + 1;
     }
     return map;
+  }
+
+  /** Synset offsets of an index entry: pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt offsets... */
+  private offsets(pos: Pos, lemma: string): number[] {
+    const t = this.tablesOf(pos);
+    const cached = t.parsed.get(lemma);
+    if (cached) return cached;
+    const rest = t.index.get(lemma);
+    if (rest === undefined) return [];
+    const f = rest.split(' ').filter((x) => x !== '');
+    const nSynsets = Number(f[1]);
+    const nPointers = Number(f[2]);
+    const first = 3 + nPointers + 2;
+    if (!Number.isInteger(nSynsets) || !Number.isInteger(nPointers) || f.length < first + nSynsets) {
+      throw new CelmError(
+        'wordnet',
+        `${this.file(`index.${FILE_NAMES[pos]}`)}: malformed entry for "${lemma}"`,
+      );
+    }
+    const out: number[] = [];
+    for (let k = 0; k < nSynsets; k++) out.push(Number(f[first + k]));
+    t.parsed.set(lemma, out);
+    return out;
   }
 
   private readExceptions(pos: Pos): Map<string, string[]> {
@@ -261,9 +282,8 @@ export class WordNet {
     const lemma = word.toLowerCase();
     const out = new Set<string>();
     for (const pos of POS_LIST) {
-      const { index } = this.tablesOf(pos);
       for (const form of this.morphy(lemma, pos)) {
-        for (const offset of index.get(form) ?? []) {
+        for (const offset of this.offsets(pos, form)) {
           for (const name of this.lemmaNames(pos, offset)) if (!name.includes('_')) out.add(name);
         }
       }
