@@ -1,0 +1,140 @@
+/**
+ * Seeded pseudo-random numbers for the synthetic corpus. A small xoshiro128** generator is used
+ * instead of Math.random because every recording, report and ground truth must be reproducible from
+ * a seed (same seed -> same bytes) and independent streams must be derivable per recording.
+ */
+
+/** 32-bit string/number hash (FNV-1a then a murmur finaliser), for deriving sub-seeds. */
+export function hashSeed(...parts: (string | number)[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) {
+    const s = `${String(p)}\u0000`;
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare = Number.NaN;
+
+  constructor(seed: number) {
+    // splitmix32 expands the seed into the four state words (never all zero).
+    let s = seed >>> 0;
+    const next = () => {
+      s = (s + 0x9e3779b9) | 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next() | 1;
+  }
+
+  /** A new independent generator derived from this one's seed path and a label. */
+  static derive(seed: number, ...labels: (string | number)[]): Rng {
+    return new Rng(hashSeed(seed, ...labels));
+  }
+
+  /** Uniform 32-bit unsigned integer (xoshiro128**). */
+  nextU32(): number {
+    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9);
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return r >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** Integer in [lo, hi] inclusive. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  /** Picks by weight from [item, weight] pairs. */
+  weighted<T>(items: readonly (readonly [T, number])[]): T {
+    const total = items.reduce((n, [, w]) => n + w, 0);
+    let u = this.next() * total;
+    for (const [item, w] of items) {
+      u -= w;
+      if (u < 0) return item;
+    }
+    return items[items.length - 1][0];
+  }
+
+  /** Standard normal (Marsaglia polar method, pairs cached). */
+  normal(): number {
+    if (!Number.isNaN(this.spare)) {
+      const s = this.spare;
+      this.spare = Number.NaN;
+      return s;
+    }
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.next() - 1;
+      v = 2 * this.next() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const m = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * m;
+    return u * m;
+  }
+
+  /** Exponential with the given mean. */
+  exponential(mean: number): number {
+    return -mean * Math.log(1 - this.next());
+  }
+
+  /** Fills `out` with standard normals. */
+  fillNormal(out: Float32Array | Float64Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+  }
+
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
