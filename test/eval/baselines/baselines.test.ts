@@ -97,7 +97,8 @@ describe('nearestNeighbourByHistory', () => {
       report: text,
     }));
     // Each history retrieves its own report when it is in the training set.
-    train.forEach((it, i) => assert.equal(nearestNeighbourByHistory(train, it.history).index, i));
+    for (const [i, it] of train.entries())
+      assert.equal(nearestNeighbourByHistory(train, it.history).index, i);
   });
 });
 
