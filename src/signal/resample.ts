@@ -107,6 +107,35 @@ function makeKernel(fsIn: number, fsOut: number, phases: number, z: number, beta
   return k;
 }
 
+function polyphase(
+  d: Float64Array,
+  table: Float64Array,
+  taps: number,
+  bases: Int32Array,
+  rows: Int32Array,
+  count: number,
+  out: Float32Array,
+): void {
+  for (let q = 0; q < count; q++) {
+    const b = bases[q];
+    const r = rows[q];
+    // Four partial sums: shorter dependency chains than one running sum.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let t = 0;
+    for (; t + 3 < taps; t += 4) {
+      s0 += d[b + t] * table[r + t];
+      s1 += d[b + t + 1] * table[r + t + 1];
+      s2 += d[b + t + 2] * table[r + t + 2];
+      s3 += d[b + t + 3] * table[r + t + 3];
+    }
+    for (; t < taps; t++) s0 += d[b + t] * table[r + t];
+    out[q] = s0 + s1 + s2 + s3;
+  }
+}
+
 /** Streams several channels of one block of `nIn` samples from fsIn to fsOut. */
 export class ResampleStream {
   readonly nOut: number;
@@ -122,6 +151,8 @@ export class ResampleStream {
   private seen = 0;
   private started = false;
   private pending: Float64Array[][] = [];
+  private bases = new Int32Array(0);
+  private rows = new Int32Array(0);
   private outK = 0;
   // Position of output outK: input index i + num / up (rational) or i + frac.
   private i = 0;
@@ -238,6 +269,13 @@ export class ResampleStream {
       }
     }
     const out = Array.from({ length: this.nChannels }, () => new Float32Array(count));
+    // Positions first (input index of the first tap, table row), then one tight loop per channel.
+    if (this.bases.length < count) {
+      this.bases = new Int32Array(count);
+      this.rows = new Int32Array(count);
+    }
+    const bases = this.bases;
+    const rows = this.rows;
     for (let q = 0; q < count; q++) {
       let phase: number;
       let i = this.i;
@@ -251,14 +289,8 @@ export class ResampleStream {
           i++;
         }
       }
-      const row = phase * taps;
-      const base = i - hw + 1 - this.origin;
-      for (let c = 0; c < this.nChannels; c++) {
-        const d = this.data[c];
-        let s = 0;
-        for (let t = 0; t < taps; t++) s += d[base + t] * table[row + t];
-        out[c][q] = s;
-      }
+      rows[q] = phase * taps;
+      bases[q] = i - hw + 1 - this.origin;
       this.outK++;
       if (this.rational) {
         this.num += this.rational.down;
@@ -266,6 +298,7 @@ export class ResampleStream {
         this.num %= this.rational.up;
       } else this.i = Math.floor(this.t0 + this.outK * this.step);
     }
+    for (let c = 0; c < this.nChannels; c++) polyphase(this.data[c], table, taps, bases, rows, count, out[c]);
     // Drop what no later output needs (keep hw + 2 samples for the right reflection).
     const keepFrom = Math.min(this.i - hw, this.origin + this.len - (this.pad + 2));
     const drop = keepFrom - this.origin;
