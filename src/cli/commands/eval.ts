@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CelmError } from '../../errors.js';
+import { type ClinicalScores, scoreClinical } from '../../eval/clinical/index.js';
 import {
   CorpusScorer,
   METRIC_KEYS,
@@ -19,7 +20,13 @@ import {
   type WordNetSource,
 } from '../../eval/metrics/index.js';
 import { renderHtmlReport } from '../../eval/report-html.js';
-import { evaluateSections, readJsonLines, readReports, type SectionEvaluation } from '../../eval/sections.js';
+import {
+  evaluateSections,
+  type Report,
+  readJsonLines,
+  readReports,
+  type SectionEvaluation,
+} from '../../eval/sections.js';
 import { version } from '../version.js';
 
 interface EvalOptions {
@@ -170,6 +177,46 @@ function evaluationJson(ev: SectionEvaluation): Record<string, unknown> {
   };
 }
 
+/** A report as plain text for the findings labeler: "NAME: text" paragraphs in the report's order. */
+function reportText(report: Report | undefined): string {
+  if (!report) return '';
+  return [...report.sections.values()].map((s) => `${s.name}: ${s.text}`).join('\n\n');
+}
+
+/** Clinical findings scores of whole reports (a missing prediction is an empty report). */
+function clinicalScores(references: Report[], predictions: Report[]): ClinicalScores {
+  const byId = new Map(predictions.map((p) => [p.id, p]));
+  return scoreClinical(
+    references.map((r) => ({ reference: reportText(r), prediction: reportText(byId.get(r.id)) })),
+  );
+}
+
+/** The clinical summary printed and written as JSON (per-pair error lists left out). */
+function clinicalJson(c: ClinicalScores): Record<string, unknown> {
+  return {
+    pairs: c.pairs,
+    micro: c.micro,
+    macro_f1: c.macroF1,
+    macro_kinds: c.macroKinds,
+    normal_abnormal: c.normalAbnormal,
+    pdr: c.pdr,
+    side: c.side,
+    region: c.region,
+    error_totals: c.errorTotals,
+    mean_pair_score: c.meanPairScore,
+    per_kind: c.perKind.filter((k) => k.truePositives + k.falsePositives + k.falseNegatives > 0),
+  };
+}
+
+function clinicalLines(c: ClinicalScores): string[] {
+  const f = (v: number | null) => (v === null ? '-' : v.toFixed(4));
+  return [
+    `clinical findings (${c.pairs} report pairs): micro P ${f(c.micro.precision)} R ${f(c.micro.recall)} F1 ${f(c.micro.f1)}; macro F1 ${f(c.macroF1)} over ${c.macroKinds.length} kinds`,
+    `  normal/abnormal accuracy ${f(c.normalAbnormal.accuracy)} (coverage ${f(c.normalAbnormal.coverage)}); PDR MAE ${c.pdr.meanAbsErrorHz === null ? '-' : `${c.pdr.meanAbsErrorHz.toFixed(2)} Hz`}; side agreement ${f(c.side.accuracy)}; mean pair score ${f(c.meanPairScore)}`,
+    `  errors: ${c.errorTotals.significant} significant, ${c.errorTotals.insignificant} insignificant (false ${c.errorTotals.falseFinding}, missed ${c.errorTotals.missedFinding}, wrong side ${c.errorTotals.wrongSide}, wrong PDR ${c.errorTotals.wrongPdr}, wrong impression ${c.errorTotals.wrongImpression})`,
+  ];
+}
+
 function runReports(opts: EvalOptions): void {
   const references = readReports(opts.references as string);
   const predictions = readReports(opts.predictions as string);
@@ -179,6 +226,8 @@ function runReports(opts: EvalOptions): void {
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const ev = evaluateSections(references, predictions, { wordnet, sections });
+  const clinical = clinicalScores(references, predictions);
+  const f = (v: number | null) => (v === null ? '-' : v.toFixed(4));
   const settings = { wordnet: wordnetJson(wordnet?.source), meteor_tokens: 'celm', celm: version() };
   if (opts.html) {
     const html = renderHtmlReport({
@@ -190,6 +239,35 @@ function runReports(opts: EvalOptions): void {
         `WordNet: ${wordnet ? `${wordnet.source.version ?? '?'} (${wordnet.source.dir})` : 'none (METEOR without synonyms)'}`,
         `celm ${version()}`,
       ],
+      extra: {
+        title: `Clinical findings (${clinical.pairs} report pairs, whole reports)`,
+        header: ['finding', 'support', 'TP', 'FP', 'FN', 'precision', 'recall', 'F1'],
+        rows: [
+          [
+            'micro',
+            '',
+            '',
+            '',
+            '',
+            f(clinical.micro.precision),
+            f(clinical.micro.recall),
+            f(clinical.micro.f1),
+          ],
+          ['macro F1', '', '', '', '', '', '', f(clinical.macroF1)],
+          ...clinical.perKind
+            .filter((k) => k.truePositives + k.falsePositives + k.falseNegatives > 0)
+            .map((k) => [
+              k.kind,
+              String(k.support),
+              String(k.truePositives),
+              String(k.falsePositives),
+              String(k.falseNegatives),
+              f(k.precision),
+              f(k.recall),
+              f(k.f1),
+            ]),
+        ],
+      },
     });
     try {
       writeFileSync(opts.html, html);
@@ -201,7 +279,9 @@ function runReports(opts: EvalOptions): void {
     }
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ ...evaluationJson(ev), settings }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...evaluationJson(ev), clinical: clinicalJson(clinical), settings }, null, 2)}\n`,
+    );
     return;
   }
   const rows = ev.sections.map((s) => [s.name, String(s.pairs), String(s.missing), ...scoreCells(s.mean)]);
@@ -219,6 +299,7 @@ function runReports(opts: EvalOptions): void {
     lines.push(
       `ignored ${ev.unmatchedPredictions.length} prediction(s) without reference: ${ev.unmatchedPredictions.slice(0, 10).join(', ')}${ev.unmatchedPredictions.length > 10 ? ', ...' : ''}`,
     );
+  lines.push('', ...clinicalLines(clinical));
   if (opts.html) lines.push(`HTML report: ${opts.html}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
