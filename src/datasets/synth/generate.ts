@@ -86,6 +86,9 @@ function focusField(f: Focus | null, sigma: number): Weights {
 
 /** Generalised field: everywhere, frontal maximum, ears weaker. */
 function generalizedField(floor: number, center: [number, number] = [0, 0.45], sigma = 0.7): Weights {
+  // Bipolar derivations only show what differs between neighbours: keep a clear gradient.
+  floor = Math.min(floor, 0.15);
+  sigma = Math.min(sigma, 0.55);
   const w = fieldAt(center[0], center[1], sigma);
   for (let i = 0; i < NE; i++) w[i] = floor + (1 - floor) * w[i];
   w[electrodeIndex('A1')] *= 0.45;
@@ -251,6 +254,18 @@ export class SignalSynth {
     return r;
   }
 
+  /** Diffuse activity from five independent regional generators (incoherent across the scalp). */
+  private addDiffuse(hz: number, bw: number, amp: number, env: Float32Array | null, frontal = 0.5): void {
+    const centers: [number, number, number][] = [
+      [-0.5, 0.5, 1],
+      [0.5, 0.5, 1],
+      [-0.5, -0.45, 1 - frontal * 0.5],
+      [0.5, -0.45, 1 - frontal * 0.5],
+      [0, 0.05, 0.9],
+    ];
+    for (const [x, y, g] of centers) this.addResonator(hz, bw, amp * g, fieldAt(x, y, 0.45), env);
+  }
+
   private buildSources(setup: Rng): void {
     const s = this.spec;
     const fs = this.fs;
@@ -276,17 +291,22 @@ export class SignalSynth {
         0.8,
       );
       for (let i = 0; i < this.nenv; i++) alpha[i] *= 1 - ictal[i] * 0.8 - post[i] * 0.7;
-      const shared = new Float64Array(4096);
+      let shared = new Float64Array(0);
+      let own = new Float64Array(0);
       let sharedFor = -1;
       let blockId = 0;
-      const own = new Float64Array(4096);
       const makeDrive = (side: number) => () => {
+        const n = this.blockLen;
+        if (shared.length < n) {
+          shared = new Float64Array(n);
+          own = new Float64Array(n);
+        }
         // The same shared noise for both sides within a block: generated once per block.
         if (sharedFor !== blockId) {
-          for (let k = 0; k < this.blockLen; k++) shared[k] = this.rng.normal();
+          for (let k = 0; k < n; k++) shared[k] = this.rng.normal();
           sharedFor = blockId;
         }
-        for (let k = 0; k < this.blockLen; k++) own[k] = 0.8 * shared[k] + 0.6 * this.rng.normal();
+        for (let k = 0; k < n; k++) own[k] = 0.8 * shared[k] + 0.6 * this.rng.normal();
         if (side === 1) blockId++;
         return own;
       };
@@ -314,19 +334,17 @@ export class SignalSynth {
       this.stateEnv((st) => (st === 'drowsy' || st === 'n1' ? 1.4 : st === 'n3' ? 0.4 : 1), 3),
     );
     // Drowsy / light sleep theta, generalised.
-    this.addResonator(
+    this.addDiffuse(
       5.5,
       3,
       30,
-      generalizedField(0.5, [0, 0.1], 0.8),
       this.stateEnv((st) => ({ eo: 0.1, ec: 0.15, drowsy: 0.7, n1: 1, n2: 0.8, n3: 0.5, rem: 0.8 })[st], 3),
     );
     // Sleep delta (N2 some, N3 >20% high-amplitude delta), frontal maximum.
-    this.addResonator(
+    this.addDiffuse(
       1.1,
       1.6,
-      160,
-      generalizedField(0.45, [0, 0.4], 0.8),
+      150,
       this.stateEnv(
         (st) => ({ eo: 0.04, ec: 0.04, drowsy: 0.08, n1: 0.15, n2: 0.4, n3: 1, rem: 0.15 })[st],
         20,
@@ -522,9 +540,9 @@ export class SignalSynth {
         value: (t) => vertexWave(t - t0, A),
       });
     }
-    const kw = generalizedField(0.3, [0, 0.3], 0.55);
+    const kw = fieldAt(0, 0.3, 0.42);
     for (const t0 of s.sleep.kComplexes) {
-      const A = setup.uniform(110, 190);
+      const A = setup.uniform(130, 220);
       this.transients.push({
         start: t0 - 0.3,
         end: t0 + 1.1,
@@ -532,7 +550,9 @@ export class SignalSynth {
         value: (t) => kComplex(t - t0, A),
       });
     }
-    const sw = fieldAt(0, 0.05, 0.5);
+    const swL = fieldAt(-0.32, 0.05, 0.33);
+    const swR = fieldAt(0.32, 0.05, 0.33);
+    const sw = swL.map((v, i) => Math.max(v, swR[i]));
     for (const sp of s.sleep.spindles) {
       const { t: t0, duration: d, hz, amplitudeUv: A } = sp;
       this.transients.push({
@@ -540,7 +560,7 @@ export class SignalSynth {
         end: t0 + d,
         weights: sw,
         value: (t) => {
-          const u = (t - t0) / d;
+          const u = Math.min(1, Math.max(0, (t - t0) / d));
           const win = Math.sin(Math.PI * u) ** 2;
           return (A / 2) * win * Math.sin(2 * Math.PI * hz * (t - t0));
         },
@@ -601,7 +621,8 @@ export class SignalSynth {
         start: t0,
         end: t0 + 6 * tau,
         weights: w,
-        value: (t) => p.amplitudeUv * (1 - Math.exp(-(t - t0) / 0.004)) * Math.exp(-(t - t0) / tau),
+        value: (t) =>
+          t < t0 ? 0 : p.amplitudeUv * (1 - Math.exp(-(t - t0) / 0.004)) * Math.exp(-(t - t0) / tau),
       });
     }
   }
@@ -644,7 +665,7 @@ export class SignalSynth {
         end: b,
         weights: fields[i],
         value: (t) => {
-          const tt = t - z.onset;
+          const tt = Math.max(0, t - z.onset);
           const u = tt / D;
           const kappa = 0.5 + 3.5 * Math.min(1, u * 1.6);
           const ph = phase(tt);
@@ -666,7 +687,6 @@ export class SignalSynth {
    * microvolts. Blocks must be requested in order (filter states carry over).
    */
   render(n0: number, n: number): Float64Array[] {
-    if (n > 4096 * 64) throw new Error('block too long');
     const fs = this.fs;
     const out = this.names.map(() => new Float64Array(n));
     this.blockLen = n;
@@ -780,7 +800,7 @@ export class SignalSynth {
         const [x, y] = POSITIONS[e];
         const lateral = Math.abs(x) > 0.75 || e.startsWith('Fp') ? 1 : Math.abs(x) > 0.3 ? 0.35 : 0.15;
         const sideOk = m.side === 'bilateral' || (m.side === 'left' ? x < 0.1 : x > -0.1) ? 1 : 0.15;
-        const g = m.amplitudeUv * lateral * sideOk * (y < -0.6 ? 0.5 : 1) * 0.7;
+        const g = m.amplitudeUv * lateral * sideOk * (y < -0.6 ? 0.5 : 1) * 0.45;
         const o = out[c];
         let last = this.muscleLast[c];
         for (let k = a; k < b; k++) {

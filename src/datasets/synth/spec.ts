@@ -456,7 +456,7 @@ export function sampleSpec(rng: Rng, o: SpecOptions, seed: number): RecordingSpe
       type: poly ? 'polyspike' : 'gsw',
       focus: null,
       ratePerHour: round(rate, 1),
-      amplitudeUv: round(rng.uniform(150, 280), 0),
+      amplitudeUv: round(rng.uniform(250, 400), 0),
       durationMs: round(rng.uniform(30, 60), 0),
       afterSlowWave: true,
       burstHz: hz,
@@ -574,7 +574,7 @@ export function sampleSpec(rng: Rng, o: SpecOptions, seed: number): RecordingSpe
           t: round(t, 3),
           duration: round(rng.uniform(0.6, 1.6), 2),
           hz: round(spindleHz + rng.uniform(-0.5, 0.5), 2),
-          amplitudeUv: round(rng.uniform(18, 35), 0),
+          amplitudeUv: round(rng.uniform(35, 70), 0),
         });
       const kmean = s.state === 'n2' ? 40 : 80;
       for (let t = s.start + rng.exponential(kmean); t < end - 2; t += 2 + rng.exponential(kmean))
@@ -634,7 +634,7 @@ export function sampleSpec(rng: Rng, o: SpecOptions, seed: number): RecordingSpe
         start: round(s.onset + s.duration * 0.45, 2),
         duration: round(s.duration * 0.5, 2),
         side: 'bilateral',
-        amplitudeUv: round(rng.uniform(20, 50), 0),
+        amplitudeUv: round(rng.uniform(10, 30), 0),
       });
   muscle.sort((a, b) => a.start - b.start);
   const badElectrode: Electrode | null = rng.chance(0.35)
