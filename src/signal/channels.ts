@@ -107,7 +107,7 @@ export function electrodeName(token: string): string | null {
   if (pre === 'NZ' || pre === 'IZ') return num ? null : `${pre[0]}z`;
   if (!num || pre === 'N' || pre === 'I') return null;
   if ((pre === 'A' || pre === 'M') && num !== '1' && num !== '2') return null;
-  const head = pre[0] + pre.slice(1).toLowerCase();
+  const head = pre === 'FP' ? 'Fp' : pre; // 10-10 style: Fp1, FC5, AF3, T7
   const name = `${head}${num === 'Z' ? 'z' : num}`;
   return CHANNEL_ALIASES[name] ?? name;
 }
