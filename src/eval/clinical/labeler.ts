@@ -184,6 +184,9 @@ const HZ_RE =
 const PREVALENCE_RE = /\b(continuous|abundant|frequent|occasional|rare|sporadic)\b/i;
 const STATE_SLOWING_RE =
   /\b(?:drows\w*|sleep)\b(?:\W+\w+){0,4}?\W+(?:characteri[sz]ed|marked|accompanied|associated|consist\w*|manifest\w*)\b|\b(?:slowing|slow)\b(?:\W+\w+){0,4}?\W+(?:with|during|in|on)\s+(?:the\s+)?(?:drowsiness|sleep|transition)\b/i;
+const GENERAL_STATEMENT_RE =
+  /\b(?:carry|carries)\b|\b(?:are|is)\s+(?:often|commonly|typically|usually|frequently|generally)\s+(?:seen|associated|found|observed)\b|\b(?:are|is)\s+associated\s+with\s+(?:an?\s+)?(?:high|higher|increased)\s+risk\b/i;
+const ICTAL_RE = /\b(?:seizures?|ictal|evolv(?:ing|ed|es)|evolution)\b/i;
 const HV_RE = /\b(?:hyperventilation|HV|overbreathing)\b/i;
 
 // ---------------------------------------------------------------------------------------------------
@@ -305,13 +308,21 @@ export function labelReport(text: string): ClinicalLabels {
     if (IGNORED_CATEGORIES.has(section.category)) continue;
     const isImpression = section.category === 'impression';
     const sentences = splitSentences(section.text);
-    // "Seizures: None recorded." — a seizure header whose text says none.
+    // "Seizures: None recorded.", "EVENTS: No events were recorded.", "ABNORMAL DISCHARGES: None." — a
+    // section about seizures or discharges whose text says there were none.
+    const none = /^\s*(?:none|nil\b|not\s+(?:recorded|seen|captured|present|identified))/i.test(section.text);
     if (
-      /seizure/i.test(section.name) &&
-      /^\s*(?:none|no\b|nil\b|not\s+(?:recorded|seen|captured))/i.test(section.text)
+      (section.category === 'events' || /seizure/i.test(section.name)) &&
+      (none || /^\s*no\b/i.test(section.text))
     ) {
       raw.push({ kind: 'seizure', polarity: 'absent', count: 0 });
       if (seizureCount === null) seizureCount = 0;
+    }
+    if (section.category === 'epileptiform' && none) {
+      raw.push(
+        { kind: 'focal_epileptiform', polarity: 'absent' },
+        { kind: 'generalized_epileptiform', polarity: 'absent' },
+      );
     }
     for (const sentence of sentences) {
       const v = verdictOf(sentence);
@@ -324,6 +335,9 @@ export function labelReport(text: string): ClinicalLabels {
         if (isImpression) seizureCountImpression ??= count;
         else seizureCount ??= count;
       }
+      // General statements ("LPDs carry a high risk of seizures", "triphasic waves are often seen with
+      // encephalopathy") are not findings of this recording.
+      if (GENERAL_STATEMENT_RE.test(sentence)) continue;
       for (const clause of sentence.split(/;\s*/)) {
         const ctx: Context = { sectionName: section.name, category: section.category, sentence };
         const out = labelClause(clause, ctx);
@@ -337,6 +351,12 @@ export function labelReport(text: string): ClinicalLabels {
     }
   }
   pdrHz ??= pdrFromImpression;
+  // Spindles and K-complexes are the marks of stage N2: a report that sees them has reached N2.
+  if (
+    raw.some((f) => (f.kind === 'sleep_spindles' || f.kind === 'k_complexes') && f.polarity === 'present')
+  ) {
+    raw.push({ kind: 'n2_sleep', polarity: 'present' });
+  }
   const findings = consolidate(raw);
   const seizures = seizureCount ?? seizureCountImpression;
   if (seizures !== null) {
@@ -509,13 +529,15 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
         break;
       }
       case 'slowing': {
+        // Postictal slowing belongs to the seizure it follows.
+        if (/\bpost-?ictal\b/i.test(prefix)) break;
         const focal =
           loc.sides.length > 0 && !loc.generalized ? true : loc.regions.length > 0 && !loc.generalized;
         if (focal) {
           findings.push(describe('focal_slowing', polarity, loc, near));
         } else if (HV_RE.test(ctx.sentence)) {
           findings.push({ kind: 'hyperventilation_slowing', polarity });
-        } else if (STATE_SLOWING_RE.test(ctx.sentence) || /\bpostictal|post-ictal\b/i.test(prefix)) {
+        } else if (STATE_SLOWING_RE.test(ctx.sentence)) {
           // Slowing of drowsiness or sleep is normal; the drowsiness itself is picked up by its own words.
         } else {
           findings.push(describe('generalized_slowing', polarity, loc, near));
@@ -527,7 +549,7 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
         const lateral = loc.sides.length > 0 || loc.regions.length > 0;
         if (loc.generalized) findings.push(describe('generalized_epileptiform', polarity, loc, near));
         else if (lateral) findings.push(describe('focal_epileptiform', polarity, loc, near));
-        else if (/wave|polyspike/i.test(word) && /spike/i.test(word))
+        else if (/spike[\s-]*(?:and[\s-]*)?(?:slow[\s-]*)?wave|polyspike/i.test(word))
           findings.push(describe('generalized_epileptiform', polarity, loc, near));
         else if (polarity !== 'present') {
           findings.push(
@@ -552,6 +574,13 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
         break;
       }
       case 'rhythmic': {
+        // Rhythmic delta within a seizure's evolution is the seizure, not LRDA/GRDA.
+        if (ICTAL_RE.test(ctx.sentence)) break;
+        // "Hyperventilation produced a generalized build-up of rhythmic delta": a normal HV response.
+        if (HV_RE.test(ctx.sentence) && !loc.sides.some((x) => x === 'left' || x === 'right')) {
+          findings.push({ kind: 'hyperventilation_slowing', polarity });
+          break;
+        }
         if (
           polarity !== 'present' &&
           loc.sides.length === 0 &&
@@ -642,6 +671,13 @@ const LATERALIZED_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'bipd',
   'normal_variant',
 ]);
+/** Kinds with a region but no side (generalized patterns with a predominance, e.g. "frontally predominant"). */
+const LOCATED_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
+  'generalized_slowing',
+  'generalized_epileptiform',
+  'gpd',
+  'grda',
+]);
 const WITH_FREQUENCY: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'generalized_epileptiform',
   'focal_epileptiform',
@@ -656,7 +692,8 @@ const WITH_FREQUENCY: ReadonlySet<FindingKind> = new Set<FindingKind>([
 function describe(kind: FindingKind, polarity: Polarity, loc: Location, near: string): Finding {
   const f: Finding = { kind, polarity };
   if (polarity !== 'present') return f;
-  withLocation(f, loc, !LATERALIZED_KINDS.has(kind));
+  if (LATERALIZED_KINDS.has(kind) || LOCATED_KINDS.has(kind))
+    withLocation(f, loc, !LATERALIZED_KINDS.has(kind));
   if (kind === 'generalized_slowing' || kind === 'focal_slowing') {
     const band = /\bdelta\b/i.test(near) ? 'delta' : /\btheta\b/i.test(near) ? 'theta' : null;
     if (band) f.band = band as Band;

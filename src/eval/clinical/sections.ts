@@ -63,6 +63,9 @@ const HEADER_NAMES: Record<string, SectionCategory> = {
   medication: 'medications',
   meds: 'medications',
   'current medications': 'medications',
+  'current medication': 'medications',
+  'medications at time of study': 'medications',
+  'antiseizure medications': 'medications',
   aeds: 'medications',
   asms: 'medications',
   sedation: 'medications',
@@ -105,6 +108,9 @@ const HEADER_NAMES: Record<string, SectionCategory> = {
   'sleep/drowsiness': 'sleep',
   'drowsiness and sleep': 'sleep',
   drowsiness: 'sleep',
+  'state changes': 'sleep',
+  'sleep architecture': 'sleep',
+  state: 'sleep',
   'epileptiform abnormalities': 'epileptiform',
   'interictal epileptiform abnormalities': 'epileptiform',
   'interictal epileptiform discharges': 'epileptiform',
@@ -114,6 +120,8 @@ const HEADER_NAMES: Record<string, SectionCategory> = {
   'epileptiform activity': 'epileptiform',
   'epileptiform discharges': 'epileptiform',
   abnormalities: 'epileptiform',
+  'abnormal discharges': 'epileptiform',
+  'interictal activity': 'epileptiform',
   'periodic patterns': 'epileptiform',
   'rhythmic and periodic patterns': 'epileptiform',
   'periodic and rhythmic patterns': 'epileptiform',
@@ -136,6 +144,8 @@ const HEADER_NAMES: Record<string, SectionCategory> = {
   interpretation: 'impression',
   'impression/interpretation': 'impression',
   'eeg impression': 'impression',
+  'clinical interpretation': 'impression',
+  'eeg interpretation': 'impression',
   'overall impression': 'impression',
   conclusion: 'impression',
   conclusions: 'impression',
@@ -215,12 +225,13 @@ export function splitSections(text: string): ReportSection[] {
         current = { name: header.name, category: header.category, text: header.rest };
         continue;
       }
-      // A line of capitals on its own (a title such as "SLEEP-DEPRIVED EEG" or a header without a colon).
+      // A line of capitals on its own (a title such as "SLEEP-DEPRIVED EEG" or a header without a colon),
+      // or a known header name alone on its line ("Interictal findings").
       const bare = line.trim();
-      if (isAllCaps(bare) && bare.length <= 60 && !/[.!?]$/.test(bare)) {
-        const cat = headerCategory(bare);
+      const known = bare.length <= 60 && !/[.!?]$/.test(bare) ? headerCategory(bare) : null;
+      if (known || (isAllCaps(bare) && bare.length <= 60 && !/[.!?]$/.test(bare))) {
         push();
-        current = { name: bare, category: cat ?? 'other', text: '' };
+        current = { name: bare, category: known ?? 'other', text: '' };
         continue;
       }
       current.text += (current.text === '' || current.text.endsWith('\n') ? '' : '\n') + line;

@@ -286,6 +286,32 @@ const cases: [string, Expect][] = [
   ],
   ['The background is symmetric.', { notPresent: ['asymmetry'] }],
   ['No asymmetry was seen.', { absent: ['asymmetry'] }],
+  // --- rules learned from the synthetic generator's reports
+  [
+    'No spikes or sharp waves were identified.',
+    { absent: ['focal_epileptiform', 'generalized_epileptiform'] },
+  ],
+  [
+    'An electrographic seizure arose from the right temporal region, evolving into 2.5 Hz rhythmic delta, followed by postictal slowing over the right hemisphere.',
+    { present: ['seizure'], notPresent: ['lrda', 'grda', 'focal_slowing', 'generalized_slowing'] },
+  ],
+  [
+    'Hyperventilation produced a generalized build-up of rhythmic delta activity.',
+    { present: ['hyperventilation_slowing'], notPresent: ['grda', 'lrda', 'generalized_slowing'] },
+  ],
+  ['LPDs and LRDA carry a high risk of seizures.', { notPresent: ['lpd', 'lrda', 'seizure'] }],
+  ['Triphasic waves are often seen with toxic-metabolic encephalopathy.', { notPresent: ['gpd'] }],
+  [
+    'Symmetric sleep spindles and K-complexes were seen.',
+    { present: ['sleep_spindles', 'k_complexes', 'n2_sleep'] },
+  ],
+  ['Slow-wave (N3) sleep was also recorded.', { present: ['n3_sleep'] }],
+  ['ABNORMAL DISCHARGES: None.', { absent: ['focal_epileptiform', 'generalized_epileptiform'] }],
+  ['EVENTS: No events were recorded.', { absent: ['seizure'] }],
+  [
+    'Drowsiness was characterized by attenuation of the alpha rhythm.',
+    { present: ['drowsiness'], notPresent: ['asymmetry'] },
+  ],
 ];
 
 describe('labelReport on handwritten sentences', () => {
@@ -352,6 +378,22 @@ describe('impression and sections', () => {
     const text =
       'EEG DESCRIPTION:\n1. Background: Asymmetric, with continuous\npolymorphic delta over the right hemisphere.\n2. Seizures: None recorded.\n3. Sleep: Not recorded.';
     check(text, { present: ['asymmetry'], absent: ['seizure'], attrs: { focal_slowing: { side: 'right' } } });
+  });
+  test('title-case headers alone on their line', () => {
+    const text = [
+      'Indication',
+      '60-year-old woman with seizures and left temporal sharp waves on a prior EEG.',
+      '',
+      'Current medication',
+      'levetiracetam',
+      '',
+      'Background',
+      'The background is organized, with a 10.5 Hz posterior dominant rhythm.',
+      '',
+      'Interpretation',
+      'Normal EEG (awake and drowsy).',
+    ].join('\n');
+    check(text, { notPresent: ['seizure', 'focal_epileptiform'], pdrHz: 10.5, abnormal: false });
   });
   test('CELM JSON reports are read section by section', () => {
     const json = JSON.stringify({

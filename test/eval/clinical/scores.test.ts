@@ -106,7 +106,7 @@ test('GREEN-style error counts per pair', () => {
 test('sleep, activation and artifact errors are insignificant', () => {
   const s = scoreClinical([
     {
-      prediction: 'Sleep spindles are present. Impression: Normal EEG.',
+      prediction: 'A photic driving response was seen. Impression: Normal EEG.',
       reference: 'Muscle artifact. Impression: Normal EEG.',
     },
   ]);
