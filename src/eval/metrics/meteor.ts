@@ -157,14 +157,17 @@ const CONTRACTIONS: RegExp[] = [
   / ('t)(was)\b/giu,
 ];
 
+/** Every text a CONTRACTIONS pattern can change contains one of these (same flags: same case folding). */
+const CONTRACTION_HINT = /cannot|d'ye|gimme|gonna|gotta|lemme|more'n|wanna|'tis|'twas/iu;
+
 /** Penn Treebank word tokenizer (NLTK's TreebankWordTokenizer) on one sentence. */
 export function treebankTokenize(sentence: string): string[] {
   let text = sentence;
   for (const [re, rep] of TREEBANK) text = text.replace(re, rep);
   text = ` ${text} `;
   for (const [re, rep] of ENDING) text = text.replace(re, rep);
-  for (const re of CONTRACTIONS) text = text.replace(re, ' $1 $2 ');
-  return text.split(new RegExp(`${WS}+`, 'u')).filter((t) => t !== '');
+  if (CONTRACTION_HINT.test(text)) for (const re of CONTRACTIONS) text = text.replace(re, ' $1 $2 ');
+  return text.split(WS_RUN).filter((t) => t !== '');
 }
 
 /** celm's METEOR tokenizer: sentence split, then Treebank words (approximates NLTK's word_tokenize). */
