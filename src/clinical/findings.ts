@@ -357,6 +357,10 @@ export const SLOWING_TERMS: readonly string[] = [
   'excess delta',
   'excessive delta',
   'focal delta',
+  'slow for age',
+  'background is slow',
+  'background was slow',
+  'slow background activity',
 ];
 
 /** Epileptiform discharge words; focal vs generalized comes from location words near them. */
@@ -430,6 +434,10 @@ export const ARTIFACT_SOURCE_TERMS: Record<
 /** Phrases naming the posterior dominant rhythm; a nearby "N Hz" or "N-M Hz" gives its frequency. */
 export const PDR_TERMS: readonly string[] = [
   'posterior dominant rhythm',
+  'dominant posterior rhythm',
+  'posterior alpha rhythm',
+  'posterior alpha',
+  'alpha frequency',
   'posterior dominant alpha rhythm',
   'posterior dominant activity',
   'posterior dominant frequency',

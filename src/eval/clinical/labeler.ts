@@ -63,6 +63,8 @@ import { IGNORED_CATEGORIES, type ReportSection, splitSections } from './section
 interface Phrase<T> {
   re: RegExp;
   value: T;
+  /** Lower-case text every match contains (its first word), to skip the regex cheaply. */
+  key?: string;
 }
 
 /** A phrase as a regex: spaces and hyphens interchangeable, a plural allowed, case-sensitive for abbreviations. */
@@ -78,7 +80,11 @@ export function phraseRegex(term: string, flags = 'g'): RegExp {
 }
 
 function phrases<T>(terms: readonly string[], value: T): Phrase<T>[] {
-  return terms.map((t) => ({ re: phraseRegex(t), value }));
+  return terms.map((t) => ({ re: phraseRegex(t), value, key: phraseKey(t) }));
+}
+
+function phraseKey(term: string): string {
+  return (term.split(/[\s-]+/)[0] ?? '').toLowerCase();
 }
 
 interface Span<T> {
@@ -90,7 +96,9 @@ interface Span<T> {
 /** All matches of the phrases; where matches overlap the longer one wins (earlier on ties). */
 function findAll<T>(text: string, list: Phrase<T>[]): Span<T>[] {
   const all: Span<T>[] = [];
+  const lower = text.toLowerCase();
   for (const p of list) {
+    if (p.key !== undefined && !lower.includes(p.key)) continue;
     p.re.lastIndex = 0;
     for (const m of text.matchAll(p.re))
       all.push({ start: m.index, end: m.index + m[0].length, value: p.value });
@@ -115,7 +123,7 @@ const MENTION_PHRASES: Phrase<Family>[] = [
     // Artifact phrases with the word "artifact" are read through the generic artifact rule below.
     FINDING_TERMS[kind]
       .filter((t) => !(kind.startsWith('artifact_') && /artifact/i.test(t)))
-      .map((t) => ({ re: phraseRegex(t), value: { kind } as Family })),
+      .map((t) => ({ re: phraseRegex(t), value: { kind } as Family, key: phraseKey(t) })),
   ),
   ...phrases<Family>(SLOWING_TERMS, { generic: 'slowing' }),
   ...phrases<Family>(EPILEPTIFORM_TERMS, { generic: 'epileptiform' }),
@@ -155,7 +163,11 @@ const PRE_TRIGGERS: Phrase<Trigger>[] = [
 const POST_TRIGGERS: Phrase<Trigger>[] = [
   ...phrases<Trigger>(NEGATION_POST_TRIGGERS, 'neg'),
   ...phrases<Trigger>(UNCERTAINTY_POST_TRIGGERS, 'unc'),
-  ...phrases<Trigger>(SCOPE_TERMINATORS, 'stop'),
+  // "sharp waves, which are of uncertain significance": a relative clause still speaks of the mention.
+  ...phrases<Trigger>(
+    SCOPE_TERMINATORS.filter((t) => t !== 'which'),
+    'stop',
+  ),
 ];
 
 const SIDE_PHRASES: Phrase<Side>[] = (Object.keys(SIDE_WORDS) as Side[]).flatMap((s) =>
@@ -174,7 +186,11 @@ const ELECTRODE_RE = new RegExp(
 );
 const ELECTRODE_BY_LOWER = new Map(Object.entries(ELECTRODE_LOCATION).map(([k, v]) => [k.toLowerCase(), v]));
 const ARTIFACT_SOURCES: Phrase<FindingKind>[] = ARTIFACT_KINDS.flatMap((k) =>
-  ARTIFACT_SOURCE_TERMS[k].map((t) => ({ re: phraseRegex(t, 'g'), value: k as FindingKind })),
+  ARTIFACT_SOURCE_TERMS[k].map((t) => ({
+    re: phraseRegex(t, 'g'),
+    value: k as FindingKind,
+    key: phraseKey(t),
+  })),
 );
 
 /** "9 Hz", "8-9 Hz" (midpoint), "8 to 9 Hz", "9.5-Hz", "3 c/s". */
@@ -273,7 +289,7 @@ function polarityOf(clause: string, start: number, end: number): Polarity | null
   // Post-triggers: within 4 words after the mention; uncertainty ("cannot be excluded") wins over negation.
   const after = clause.slice(end);
   const u = findAll(after, POST_TRIGGERS)[0];
-  if (u && countWords(after.slice(0, u.start)) <= 4) {
+  if (u && countWords(after.slice(0, u.start)) <= 5) {
     if (u.value === 'unc') return 'uncertain';
     if (u.value === 'neg' && polarity === 'present') polarity = 'absent';
   }
@@ -369,6 +385,7 @@ export function labelReport(text: string): ClinicalLabels {
   let abnormal = verdict ?? verdictOutsideImpression;
   if (abnormal === null) {
     if (findings.some((f) => f.polarity === 'present' && ABNORMAL_KINDS.has(f.kind))) abnormal = true;
+    else if (findings.some((f) => f.polarity === 'uncertain' && ABNORMAL_KINDS.has(f.kind))) abnormal = null;
     else if (describesRecord) abnormal = false;
   }
   return { abnormal, pdrHz, findings };
