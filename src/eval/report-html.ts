@@ -41,12 +41,13 @@ export function groupedBarChart(
   const gap = 18;
   const groupW = series.length * barW + gap;
   const left = 44;
-  const top = 16;
+  const top = 32;
   const plotH = 220;
-  const labelH = 96;
-  const width = Math.max(left + categories.length * groupW + 20, 360);
-  const legendY = top + plotH + labelH;
-  const height = legendY + 24;
+  const labelH = 124;
+  // room for the last rotated label (up to 22 characters) and for the legend row
+  const width = Math.max(left + categories.length * groupW + 130, left + series.length * 96 + 20, 360);
+  const legendY = 6;
+  const height = top + plotH + labelH;
   const y = (v: number) => top + plotH - Math.max(0, Math.min(1, v)) * plotH;
   const parts: string[] = [];
   parts.push(
@@ -65,7 +66,7 @@ export function groupedBarChart(
       if (v === null || v === undefined) return;
       const x = x0 + si * barW;
       parts.push(
-        `<rect x="${x}" y="${y(v).toFixed(1)}" width="${barW - 2}" height="${(top + plotH - y(v)).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${escapeHtml(`${cat} — ${s.name}: ${formatScore(v)}`)}</title></rect>`,
+        `<rect x="${x}" y="${Math.min(y(v), top + plotH - 1).toFixed(1)}" width="${barW - 2}" height="${Math.max(top + plotH - y(v), 1).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${escapeHtml(`${cat} — ${s.name}: ${formatScore(v)}`)}</title></rect>`,
       );
     });
     const cx = x0 + (series.length * barW) / 2;

@@ -125,7 +125,8 @@ export function readJsonLines(path: string): Array<{ line: number; value: unknow
 
 function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    const text = readFileSync(path, 'utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a UTF-8 byte order mark
   } catch (err) {
     throw new CelmError(
       'eval-input',
