@@ -47,7 +47,7 @@ class Resonator {
     let x2 = this.x2;
     const { a1, a2, g } = this;
     for (let k = 0; k < n; k++) {
-      const x = a1 * x1 + a2 * x2 + (drive ? drive[k] : rng.normal());
+      const x = a1 * x1 + a2 * x2 + (drive ? drive[k] : rng.gauss());
       x2 = x1;
       x1 = x;
       out[k] = x * g;
@@ -145,7 +145,7 @@ export class SignalSynth {
       const ws: number[] = [];
       let norm = 0;
       for (let j = 0; j < NE; j++)
-        if (w[j] > 0.05) {
+        if (w[j] > 0.1) {
           idx.push(j);
           ws.push(w[j]);
           norm += w[j] * w[j];
@@ -303,10 +303,10 @@ export class SignalSynth {
         }
         // The same shared noise for both sides within a block: generated once per block.
         if (sharedFor !== blockId) {
-          for (let k = 0; k < n; k++) shared[k] = this.rng.normal();
+          for (let k = 0; k < n; k++) shared[k] = this.rng.gauss();
           sharedFor = blockId;
         }
-        for (let k = 0; k < n; k++) own[k] = 0.8 * shared[k] + 0.6 * this.rng.normal();
+        for (let k = 0; k < n; k++) own[k] = 0.8 * shared[k] + 0.6 * this.rng.gauss();
         if (side === 1) blockId++;
         return own;
       };
@@ -681,6 +681,23 @@ export class SignalSynth {
   }
 
   private blockLen = 0;
+  private buf: {
+    n: number;
+    out: Float64Array[];
+    env: Float64Array;
+    tmp: Float64Array;
+    raw: Float64Array;
+    sin: Float64Array;
+    cos: Float64Array;
+  } = {
+    n: -1,
+    out: [],
+    env: new Float64Array(0),
+    tmp: new Float64Array(0),
+    raw: new Float64Array(0),
+    sin: new Float64Array(0),
+    cos: new Float64Array(0),
+  };
 
   /**
    * Renders samples [n0, n0 + n) of every channel (EEG electrodes, then ECG/EOG when present), in
@@ -688,16 +705,26 @@ export class SignalSynth {
    */
   render(n0: number, n: number): Float64Array[] {
     const fs = this.fs;
-    const out = this.names.map(() => new Float64Array(n));
+    // Buffers are reused between calls: the returned arrays are valid until the next render().
+    if (this.buf.n !== n) {
+      this.buf = {
+        n,
+        out: this.names.map(() => new Float64Array(n)),
+        env: new Float64Array(n),
+        tmp: new Float64Array(n),
+        raw: new Float64Array(NE * n),
+        sin: new Float64Array(n),
+        cos: new Float64Array(n),
+      };
+    }
+    const { out, env, tmp, raw } = this.buf;
+    for (const o of out) o.fill(0);
     this.blockLen = n;
-    const env = new Float64Array(n);
-    const tmp = new Float64Array(n);
     // 1) Background 1/f noise, spatially smoothed.
     const s = this.spec;
     const corners = [0.6, 4, 22];
     const gains = [1, 0.5, 0.07];
     const poles = corners.map((f) => Math.exp((-2 * Math.PI * f) / fs));
-    const raw = new Float64Array(NE * n);
     const st = this.bgState;
     const p0 = poles[0];
     const p1 = poles[1];
@@ -713,7 +740,7 @@ export class SignalSynth {
       let s2 = st[2 * NE + c];
       const base = c * n;
       for (let k = 0; k < n; k++) {
-        const w = this.rng.normal();
+        const w = this.rng.gauss();
         s0 = p0 * s0 + w;
         s1 = p1 * s1 + w;
         s2 = p2 * s2 + w;
@@ -734,17 +761,19 @@ export class SignalSynth {
     }
     // 2) Continuous sources.
     for (const src of this.sources) {
-      src.gen(tmp, n, n0);
       const scale = src.amp / 2.8;
       if (src.env) {
+        // Silent sources are skipped (their resonator pauses; it restarts from its last state).
         interpolateEnv(src.env, n0, n, fs, env);
-        let any = false;
-        for (let k = 0; k < n; k++) {
-          tmp[k] *= scale * env[k];
-          if (env[k] !== 0) any = true;
-        }
-        if (!any) continue;
-      } else for (let k = 0; k < n; k++) tmp[k] *= scale;
+        let peak = 0;
+        for (let k = 0; k < n; k++) if (env[k] > peak) peak = env[k];
+        if (peak * src.amp < 1) continue;
+        src.gen(tmp, n, n0);
+        for (let k = 0; k < n; k++) tmp[k] *= scale * env[k];
+      } else {
+        src.gen(tmp, n, n0);
+        for (let k = 0; k < n; k++) tmp[k] *= scale;
+      }
       addWeighted(out, src.weights, tmp, n);
     }
     // 3) Transients overlapping the block.
@@ -806,7 +835,7 @@ export class SignalSynth {
         for (let k = a; k < b; k++) {
           const t = k / fs - m.start;
           const ramp = Math.min(1, t / 0.3, (m.duration - t) / 0.3);
-          const w = this.rng.normal();
+          const w = this.rng.gauss();
           o[k - n0] += g * ramp * (w - last);
           last = w;
         }
@@ -816,11 +845,17 @@ export class SignalSynth {
     // 5) Line noise.
     if (s.artifacts.lineNoiseUv > 0) {
       const om = (2 * Math.PI * s.lineHz) / fs;
+      const { sin, cos } = this.buf;
+      for (let k = 0; k < n; k++) {
+        sin[k] = Math.sin(om * (n0 + k));
+        cos[k] = Math.cos(om * (n0 + k));
+      }
       for (let c = 0; c < NE; c++) {
-        const A = this.lineAmp[c];
-        const ph = this.linePhase[c];
+        // A sin(wt + ph) = A cos(ph) sin(wt) + A sin(ph) cos(wt)
+        const a = this.lineAmp[c] * Math.cos(this.linePhase[c]);
+        const b = this.lineAmp[c] * Math.sin(this.linePhase[c]);
         const o = out[c];
-        for (let k = 0; k < n; k++) o[k] += A * Math.sin(om * (n0 + k) + ph);
+        for (let k = 0; k < n; k++) o[k] += a * sin[k] + b * cos[k];
       }
     }
     // 6) ECG: QRS complexes in the ECG channel and, when set, in the ear/temporal channels.
@@ -836,7 +871,7 @@ export class SignalSynth {
       }
       if (this.ecgIndex >= 0) {
         const o = out[this.ecgIndex];
-        for (let k = 0; k < n; k++) o[k] = 1000 * tmp[k] + 8 * this.rng.normal();
+        for (let k = 0; k < n; k++) o[k] = 1000 * tmp[k] + 8 * this.rng.gauss();
       }
       if (hasEcgInEeg) addWeighted(out, this.ecgWeights, tmp, n);
     }
@@ -853,7 +888,7 @@ export class SignalSynth {
 function addWeighted(out: Float64Array[], w: Weights, x: Float64Array, n: number): void {
   for (let c = 0; c < NE; c++) {
     const g = w[c];
-    if (Math.abs(g) < 1e-3) continue;
+    if (Math.abs(g) < 0.01) continue;
     const o = out[c];
     for (let k = 0; k < n; k++) o[k] += g * x[k];
   }

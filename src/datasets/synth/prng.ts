@@ -116,6 +116,18 @@ export class Rng {
     return u * m;
   }
 
+  /**
+   * Fast approximate standard normal for bulk noise: one 32-bit draw through an interpolated table of
+   * the inverse normal CDF (4097 knots, tails cut at about 3.7 sd, rescaled to unit variance). About 4x
+   * faster than the polar method; used for background and resonator noise.
+   */
+  gauss(): number {
+    const u = this.nextU32();
+    const i = u >>> 20;
+    const f = (u & 0xfffff) / 1048576;
+    return NORMAL_TABLE[i] + f * (NORMAL_TABLE[i + 1] - NORMAL_TABLE[i]);
+  }
+
   /** Exponential with the given mean. */
   exponential(mean: number): number {
     return -mean * Math.log(1 - this.next());
@@ -138,3 +150,50 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/** Acklam's rational approximation of the inverse standard normal CDF (relative error < 1.2e-9). */
+function inverseNormal(p: number): number {
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const lo = 0.02425;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
+  }
+  if (p > 1 - lo) return -inverseNormal(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
+}
+
+const NORMAL_TABLE: Float64Array = (() => {
+  const n = 4096;
+  const t = new Float64Array(n + 1);
+  for (let i = 0; i <= n; i++) t[i] = inverseNormal(Math.min(1 - 1e-4, Math.max(1e-4, i / n)));
+  // Rescale so that the interpolated distribution has unit variance.
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const a = t[i];
+    const b = t[i + 1];
+    v += (a * a + a * b + b * b) / 3;
+  }
+  const s = 1 / Math.sqrt(v / n);
+  for (let i = 0; i <= n; i++) t[i] *= s;
+  return t;
+})();
