@@ -42,7 +42,7 @@ test('Porter: NLTK-mode details that the 1980 algorithm does differently', () =>
 
 test('WordNet synonym sets equal NLTK wordnet.synsets() lemma names on the fixture words', (t) => {
   const wn = WordNet.load();
-  if (!wn || wn.source.version !== '3.0') {
+  if (wn?.source.version !== '3.0') {
     t.skip('WordNet 3.0 not found (apt-get install wordnet-base, or set CELM_WORDNET_DIR); skipping');
     return;
   }
@@ -61,7 +61,7 @@ test('WordNet synonym sets equal NLTK wordnet.synsets() lemma names on the fixtu
 
 test('morphy uses the exception lists and the suffix rules', (t) => {
   const wn = WordNet.load();
-  if (!wn || wn.source.version !== '3.0') {
+  if (wn?.source.version !== '3.0') {
     t.skip('WordNet 3.0 not found; skipping');
     return;
   }
