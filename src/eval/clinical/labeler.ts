@@ -243,9 +243,15 @@ interface Location {
   generalized: boolean;
 }
 
+const SEMIOLOGY_RE =
+  /\b(?:head|eyes?|gaze)\s+(?:turn\w*|deviat\w*|version)\s+(?:to(?:wards?)?\s+)?(?:the\s+)?(?:left|right)\b|\b(?:left|right)[\s-]+(?:hand\w*|arm|leg|face|facial|foot|body|upper|lower|mouth|limb|sided\s+(?:weakness|jerking|twitching))\b/gi;
+
 function locate(raw: string): Location {
   // "evolution to bilateral tonic-clonic seizure" says how a seizure spread, not where it is.
-  const text = raw.replace(/\bbilateral(?=[\s-]+tonic)/gi, '         ');
+  // Semiology ("head turn to the right", "left hand automatisms") and handedness are not EEG locations.
+  const text = raw
+    .replace(/\bbilateral(?=[\s-]+tonic)/gi, '         ')
+    .replace(SEMIOLOGY_RE, (m) => ' '.repeat(m.length));
   const sides: Side[] = [];
   const regions: Region[] = [];
   for (const s of findAll(text, SIDE_PHRASES)) if (!sides.includes(s.value)) sides.push(s.value);
