@@ -117,7 +117,7 @@ export function registerSynth(program: Command): void {
       const recs = manifest.reduce((n, m) => n + m.recordings.length, 0);
       const abn = manifest.filter((m) => m.abnormal).length;
       process.stdout.write(
-        `wrote ${manifest.length} reports (${recs} recordings, ${abn} abnormal) to ${opts.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+        `wrote ${manifest.length} report${manifest.length === 1 ? '' : 's'} (${recs} recordings, ${abn} abnormal) to ${opts.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
       );
     });
 }
