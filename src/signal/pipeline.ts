@@ -726,7 +726,13 @@ export function runPipeline(
     qeeg,
     blocks: blockReports,
     lineFreq: { used: line, detected },
-    filter: groups.map((g) => ({ rate: g.rate, taps: g.kernel.length })),
+    filter: groups.map((g) => ({
+      rate: g.rate,
+      taps: g.kernel.length,
+      ...(settings.hFreq !== null && settings.hFreq >= g.rate / 2
+        ? { note: `low-pass ${settings.hFreq} Hz is at or above Nyquist (${g.rate / 2} Hz): not applied` }
+        : {}),
+    })),
     durationSeconds: duration,
     warnings,
   };

@@ -13,7 +13,7 @@
  * index.json already holds the same source hash and settings hash. Everything is written into a
  * temporary folder beside the target and renamed into place, so a killed run leaves no half output.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -107,7 +107,7 @@ export function preprocessRecording(
     return { id, dir, skipped: true, segments: idx.n_segments, seconds: 0 };
   }
   mkdirSync(outDir, { recursive: true });
-  const tmp = join(outDir, `.tmp-${id}-${process.pid}-${Date.now()}`);
+  const tmp = join(outDir, `.tmp-${id}-${process.pid}-${randomUUID().slice(0, 8)}`);
   mkdirSync(tmp);
   const reader = EdfReader.open(path);
   let segWriter: NpyWriter | null = null;
