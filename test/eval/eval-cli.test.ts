@@ -113,6 +113,13 @@ test('eval --predictions/--references: per-section table, JSON and a self-contai
 test('eval: usage errors exit 2', () => {
   assert.equal(celm(['eval']).status, 2);
   assert.equal(celm(['eval', '--pairs', '/nonexistent/pairs.jsonl']).status, 2);
+  const dir = tempDir();
+  const file = join(dir, 'p.jsonl');
+  writeFileSync(file, `${JSON.stringify(PAIRS[0])}\n`);
+  const wn = celm(['eval', '--pairs', file, '--wordnet', join(dir, 'no-wordnet')]);
+  assert.equal(wn.status, 2);
+  assert.match(wn.stderr, /^celm: .*no-wordnet: no WordNet database there/);
+  assert.equal(wn.stderr.trim().split('\n').length, 1);
   const r = celm(['eval', '--pairs', 'x.jsonl', '--references', 'y']);
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);

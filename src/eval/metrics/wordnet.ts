@@ -69,7 +69,7 @@ export function locateWordNet(env: NodeJS.ProcessEnv = process.env): WordNetSour
     if (!existsSync(join(fromEnv, 'index.noun'))) {
       throw new CelmError(
         'wordnet',
-        `CELM_WORDNET_DIR=${fromEnv}: no WordNet database there (index.noun is missing)`,
+        `${fromEnv}: no WordNet database there (index.noun is missing; the directory comes from --wordnet or CELM_WORDNET_DIR)`,
       );
     }
     return { dir: fromEnv, origin: 'env', version: readVersion(fromEnv) };
