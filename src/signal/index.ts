@@ -37,6 +37,7 @@ export {
   type QeegSummary,
   QUALITY_FIELDS,
   QUALITY_THRESHOLDS,
+  qeegSummary,
   type RecordingResult,
   runPipeline,
   settingsHash,

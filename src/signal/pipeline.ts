@@ -837,3 +837,38 @@ function summarise(
     asymmetry,
   };
 }
+
+/**
+ * qEEG summary of in-memory data (e.g. a viewer's window): `data[i]` is CELM channel i at `fs` Hz (any
+ * length of at least one Welch window), `mask[i]` 1 when usable. Same measures as the recording summary;
+ * the PDR comes from the whole window (no eyes-closed selection).
+ */
+export function qeegSummary(
+  data: ArrayLike<number>[],
+  mask: ArrayLike<number>,
+  fs = 200,
+  welchSeconds = DEFAULT_SETTINGS.welchSeconds,
+): QeegSummary {
+  if (data.length !== CELM_CHANNELS.length)
+    throw new Error(`qeegSummary needs ${CELM_CHANNELS.length} channels in CELM order, got ${data.length}`);
+  const n = data[0]?.length ?? 0;
+  const welch = new Welch(fs, Math.min(n, Math.round(welchSeconds * fs)));
+  const nb = welch.freqs.length;
+  const psdSum = data.map(() => new Float64Array(nb));
+  const psdCount = new Uint32Array(data.length);
+  const m = Uint8Array.from(mask, (v) => (v ? 1 : 0));
+  data.forEach((x, c) => {
+    if (!m[c]) return;
+    if (welch.psd(x, psdSum[c]) > 0) psdCount[c] = 1;
+  });
+  return summarise(
+    welch,
+    psdSum,
+    psdCount,
+    m,
+    new Float64Array(nb),
+    0,
+    CELM_CHANNELS.indexOf('O1'),
+    CELM_CHANNELS.indexOf('O2'),
+  );
+}

@@ -7,6 +7,7 @@ import {
   CELM_CHANNELS,
   montage,
   pdrFrequency,
+  qeegSummary,
   spectralEdge,
   welch,
 } from '../../src/signal/index.js';
@@ -81,4 +82,23 @@ test('montages: derivations, average reference and masking', () => {
   assert.equal(avg.labels.length, 20);
   const tr = applyMontage('transverse', data, mask);
   assert.equal(tr.data[tr.labels.indexOf('O1-O2')][0], data[ix('O1')][0] - data[ix('O2')][0]);
+});
+
+test('qeegSummary of an in-memory window (viewer API)', () => {
+  const fs = 200;
+  const rnd = lcg(9);
+  const data = CELM_CHANNELS.map((c) =>
+    Float32Array.from({ length: 30 * fs }, (_, i) => {
+      const t = i / fs;
+      const alpha = c === 'O1' || c === 'O2' ? 25 * Math.sin(2 * Math.PI * 10.5 * t) : 0;
+      const theta = c === 'T3' ? 20 * Math.sin(2 * Math.PI * 6 * t) : 0;
+      return alpha + theta + rnd() * 4;
+    }),
+  );
+  const mask = CELM_CHANNELS.map((c) => (c === 'Fpz' ? 0 : 1));
+  const q = qeegSummary(data, mask);
+  assert.ok(q.pdr && Math.abs(q.pdr.frequencyHz - 10.5) < 0.2);
+  assert.equal(q.channels.Fpz, undefined);
+  assert.ok(q.asymmetry['T3-T4'].theta > 0.8);
+  assert.ok(q.channels.O1.relative.alpha > 0.8);
 });
