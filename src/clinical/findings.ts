@@ -496,6 +496,11 @@ export const NEGATION_POST_TRIGGERS: readonly string[] = [
   'are absent',
   'none recorded',
   'none seen',
+  'not definitely seen',
+  'not clearly seen',
+  'not definitely identified',
+  'not clearly identified',
+  'not definitely present',
 ];
 export const UNCERTAINTY_PRE_TRIGGERS: readonly string[] = [
   'possible',
@@ -534,6 +539,9 @@ export const UNCERTAINTY_POST_TRIGGERS: readonly string[] = [
   'is questionable',
   'of uncertain significance',
   'of unclear significance',
+  'of doubtful significance',
+  'of questionable significance',
+  'of undetermined significance',
   'versus',
   'vs',
 ];

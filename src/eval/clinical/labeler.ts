@@ -288,7 +288,13 @@ function polarityOf(clause: string, start: number, end: number): Polarity | null
   // Pre-triggers: the nearest trigger before the mention, within 6 words, with no terminator in between.
   const before = clause.slice(0, start);
   const t = findAll(before, PRE_TRIGGERS).at(-1);
-  if (t && countWords(before.slice(t.end)) <= 6 && !before.slice(t.end).includes(':') && t.value !== 'stop') {
+  // A comma followed by a new noun phrase or clause ends the scope ("without correlate, an electrographic
+  // seizure"); a comma inside a list does not ("no spikes, sharp waves or seizures").
+  const gap = t ? before.slice(t.end) : '';
+  const newClause = /,\s*(?:a|an|the|there|this|these|it|which|with|but|and\s+(?:a|an|the|there))\b/i.test(
+    gap,
+  );
+  if (t && countWords(gap) <= 6 && !gap.includes(':') && !newClause && t.value !== 'stop') {
     if (t.value === 'notfinding') return null;
     polarity = t.value === 'neg' ? 'absent' : 'uncertain';
   }

@@ -312,6 +312,26 @@ const cases: [string, Expect][] = [
     'Drowsiness was characterized by attenuation of the alpha rhythm.',
     { present: ['drowsiness'], notPresent: ['asymmetry'] },
   ],
+  // --- scope edges
+  ['Without clinical correlate, an electrographic seizure was recorded.', { present: ['seizure'] }],
+  ['No spikes, sharp waves or seizures were seen.', { absent: ['focal_epileptiform', 'seizure'] }],
+  ['Sharp waves were not definitely seen.', { absent: ['focal_epileptiform'] }],
+  [
+    'Rare left temporal sharp waves, which are of uncertain significance.',
+    { uncertain: ['focal_epileptiform'] },
+  ],
+  [
+    'A single sharp wave was seen at T4, of doubtful significance.',
+    { uncertain: ['focal_epileptiform'], abnormal: null },
+  ],
+  [
+    'Mild diffuse slowing is noted but no focal slowing.',
+    { present: ['generalized_slowing'], absent: ['focal_slowing'] },
+  ],
+  [
+    'The seizure began with head turn to the right, with rhythmic theta over the left temporal region.',
+    { attrs: { seizure: { side: 'left', region: 'temporal' } } },
+  ],
 ];
 
 describe('labelReport on handwritten sentences', () => {
