@@ -4,12 +4,14 @@ import { test } from 'node:test';
 import { EdfReader } from '../../src/formats/edf/index.js';
 import { readNpy } from '../../src/formats/npy.js';
 import {
+  bandPower,
   bidsChannelStatus,
   CELM_CHANNELS,
   DEFAULT_SETTINGS,
   type PreprocessSettings,
   QUALITY_FIELDS,
   runPipeline,
+  welch,
 } from '../../src/signal/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -218,4 +220,30 @@ test('qEEG: PDR from eyes-closed periods, band powers, asymmetry, ratios', () =>
   assert.ok(q.regions['left-occipital'].absolute.alpha > 0);
   assert.equal(result.trend.deltaAlpha.length, result.nSegments);
   assert.equal(result.bandpower.length, result.nSegments * 22 * 5);
+});
+
+test('mains frequency: detected from the spectrum (50 or 60 Hz) and notched', () => {
+  const dir = tempDir();
+  for (const mains of [50, 60]) {
+    const channels: SynthChannel[] = LABELS_1020.map((l) => {
+      const bg = eegLike();
+      return { label: l, fn: (t, rnd) => bg(t, rnd) + 15 * Math.sin(2 * Math.PI * mains * t) };
+    });
+    const path = writeSynth(dir, `mains${mains}.edf`, channels, { seconds: 30, fs: 500 });
+    const { result, segments } = run(path, { ...DEFAULT_SETTINGS, lineFreq: 'auto' });
+    assert.deepEqual(result.lineFreq, { used: mains, detected: mains });
+    // The 15 uV sine (112 uV^2) is gone from the output.
+    const c3 = segments[1].subarray(ix('C3') * 2000, (ix('C3') + 1) * 2000);
+    const s = welch(c3, 200);
+    const p = bandPower(s.freqs, s.psd, mains - 0.5, mains + 0.5);
+    assert.ok(p < 0.5, `${mains} Hz power left: ${p} uV^2`);
+  }
+  const clean = writeSynth(
+    dir,
+    'clean.edf',
+    LABELS_1020.map((l) => ({ label: l })),
+    { seconds: 30, fs: 500 },
+  );
+  const { result } = run(clean, { ...DEFAULT_SETTINGS, lineFreq: 'auto' });
+  assert.deepEqual(result.lineFreq, { used: 60, detected: null });
 });
