@@ -337,7 +337,7 @@ function background(ctx: Ctx): string[] {
       rng.pick([
         `${word} polymorphic ${band} activity (${hz(f.frequencyHz!, rng)}) is seen over the ${where} region, maximal at ${joinList(el.slice(0, 2))}.`,
         `There is ${f.continuity} focal slowing in the ${where} region${el.length ? ` (${el.join(', ')})` : ''}.`,
-        `${cap(f.continuity!)} ${where} ${band} slowing is present${f.continuity === 'intermittent' ? ', more prominent in drowsiness' : ''}.`,
+        `${cap(f.continuity!)} ${where} ${band} slowing is present${f.continuity === 'intermittent' && present(ctx, 'drowsiness').length ? ', more prominent in drowsiness' : ''}.`,
       ]),
     );
     state(ctx, label(f));
@@ -492,7 +492,7 @@ function epileptiform(ctx: Ctx): string[] {
       rng.pick([
         `${cap(prev!)} ${where} ${types} are seen, maximal at ${joinList(el.slice(0, 2))}${slow ? ', often followed by an after-going slow wave' : ''}.`,
         `There are ${prev} ${type}${slow ? '-and-slow-wave' : ''} discharges in the ${where} region with phase reversal at ${el[0]}, occurring approximately ${rate} times per hour.`,
-        `${cap(where)} ${types} (${el.join(', ')}), ${prev}, about ${rate} per hour, ${rng.pick(['more frequent in drowsiness', 'seen in wakefulness and drowsiness'])}.`,
+        `${cap(where)} ${types} (${el.join(', ')}), ${prev}, about ${rate} per hour, ${present(ctx, 'drowsiness').length ? rng.pick(['more frequent in drowsiness', 'seen in wakefulness and drowsiness']) : 'seen in wakefulness'}.`,
       ]),
     );
     state(ctx, label(f));

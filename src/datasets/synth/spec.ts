@@ -818,5 +818,6 @@ function makeAnnotations(s: RecordingSpec, style: 0 | 1 | 2, rng: Rng): Recordin
     if (z.clinical) out.push({ onset: round(z.onset + rng.uniform(2, 10), 2), duration: 0, text: a.sz });
   for (const m of s.artifacts.muscle)
     if (m.duration > 3 && rng.chance(0.3)) out.push({ onset: m.start, duration: 0, text: a.move });
-  return out.sort((x, y) => x.onset - y.onset);
+  // Only events inside the recording (a late seizure's annotation may fall after the end).
+  return out.filter((x) => x.onset < s.duration - 0.01).sort((x, y) => x.onset - y.onset);
 }

@@ -20,6 +20,7 @@ import {
   sampleSpec,
 } from '../../../src/datasets/synth/spec.js';
 import { bandPower, welch } from '../../../src/datasets/synth/spectrum.js';
+import { labelReport } from '../../../src/eval/clinical/labeler.js';
 import { EdfReader } from '../../../src/formats/edf/index.js';
 import { repoRoot } from '../../helpers/shared.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -345,6 +346,37 @@ test('reports: all sections, present findings stated, absent key findings negate
     assert.equal(truth.labels.abnormal, truth.abnormal);
   }
   assert.ok(abnormal > 0 && abnormal < manifest.length, 'mixed profile gives normal and abnormal reports');
+});
+
+test("the evaluation's findings labeler reads back what each report states (shared vocabulary)", () => {
+  const out = join(dir, 'labeler');
+  const manifest = generateCorpus({ count: 40, seed: 21, duration: [35, 35], out });
+  let agree = 0;
+  let total = 0;
+  const problems: string[] = [];
+  for (const m of manifest) {
+    const text = readFileSync(join(out, m.report), 'utf8');
+    const truth = JSON.parse(readFileSync(join(out, m.truth), 'utf8'));
+    const got = labelReport(text);
+    assert.equal(got.abnormal, truth.abnormal, `${m.report}: normal/abnormal verdict`);
+    if (truth.pdrHz !== null)
+      assert.ok(
+        got.pdrHz !== null && Math.abs(got.pdrHz - truth.pdrHz) <= 1,
+        `${m.report}: PDR ${got.pdrHz} vs ${truth.pdrHz}`,
+      );
+    const polarity = new Map<string, string>();
+    for (const f of got.findings)
+      if (!polarity.has(f.kind) || f.polarity === 'present') polarity.set(f.kind, f.polarity);
+    const stated = new Map<string, string>(
+      truth.reportLabels.findings.map((f: { kind: string; polarity: string }) => [f.kind, f.polarity]),
+    );
+    for (const kind of new Set([...polarity.keys(), ...stated.keys()])) {
+      total++;
+      if (polarity.get(kind) === stated.get(kind)) agree++;
+      else problems.push(`${m.report}: ${kind} stated ${stated.get(kind)}, labeled ${polarity.get(kind)}`);
+    }
+  }
+  assert.ok(agree >= 0.97 * total, `${agree}/${total} agree:\n${problems.slice(0, 10).join('\n')}`);
 });
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
