@@ -110,6 +110,7 @@ export type Region =
 export type Band = 'delta' | 'theta' | 'alpha' | 'beta';
 export type Polarity = 'present' | 'absent' | 'uncertain';
 export type Prevalence = 'continuous' | 'abundant' | 'frequent' | 'occasional' | 'rare';
+export type Severity = 'mild' | 'moderate' | 'severe';
 
 export interface Finding {
   kind: FindingKind;
@@ -127,6 +128,8 @@ export interface Finding {
   count?: number;
   /** Which benign variant (kind 'normal_variant'). */
   variant?: NormalVariant;
+  /** Degree, where the report grades it ("mild diffuse slowing"; "mild to moderate" → moderate). */
+  severity?: Severity;
 }
 
 /** What a report (or a ground truth) says clinically: the unit the evaluation compares. */

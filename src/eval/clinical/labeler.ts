@@ -48,6 +48,7 @@ import {
   type Region,
   RHYTHMIC_DELTA_TERMS,
   SCOPE_TERMINATORS,
+  type Severity,
   SIDE_WORDS,
   type Side,
   SLOWING_TERMS,
@@ -707,6 +708,12 @@ const LOCATED_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'gpd',
   'grda',
 ]);
+const WITH_SEVERITY: ReadonlySet<FindingKind> = new Set<FindingKind>([
+  'generalized_slowing',
+  'focal_slowing',
+  'asymmetry',
+]);
+const SEVERITY_RANK: Record<Severity, number> = { mild: 0, moderate: 1, severe: 2 };
 const WITH_FREQUENCY: ReadonlySet<FindingKind> = new Set<FindingKind>([
   'generalized_epileptiform',
   'focal_epileptiform',
@@ -732,6 +739,16 @@ function describe(kind: FindingKind, polarity: Polarity, loc: Location, near: st
         ? 'intermittent'
         : null;
     if (cont) f.continuity = cont;
+  }
+  if (WITH_SEVERITY.has(kind)) {
+    // The highest grade named next to the finding: "mild to moderate diffuse slowing" → moderate.
+    let severity: Severity | undefined;
+    for (const m of near.matchAll(/\b(mild|moderate|severe|marked|profound)(?:ly)?\b/gi)) {
+      const w = m[1].toLowerCase();
+      const g: Severity = w === 'mild' ? 'mild' : w === 'moderate' ? 'moderate' : 'severe';
+      if (!severity || SEVERITY_RANK[g] > SEVERITY_RANK[severity]) severity = g;
+    }
+    if (severity) f.severity = severity;
   }
   if (WITH_FREQUENCY.has(kind)) {
     HZ_RE.lastIndex = 0;
@@ -788,7 +805,7 @@ function consolidate(raw: Finding[]): Finding[] {
     );
     if (dup) {
       // Keep the first, but fill attributes the first lacked.
-      for (const key of ['band', 'frequencyHz', 'prevalence', 'continuity', 'count'] as const) {
+      for (const key of ['band', 'frequencyHz', 'prevalence', 'continuity', 'count', 'severity'] as const) {
         if (dup[key] === undefined && f[key] !== undefined)
           (dup as unknown as Record<string, unknown>)[key] = f[key];
       }

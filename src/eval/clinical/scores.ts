@@ -14,7 +14,8 @@
  *   by the pairs whose reference gives one.
  * - PDR: mean absolute error in Hz over pairs where both state a frequency; coverage likewise.
  * - Errors per pair (after GREEN, Ostmeier et al. 2024, with EEG categories): false finding, missed finding,
- *   wrong side (a true positive whose sides disagree), wrong PDR (both state one, more than 1 Hz apart),
+ *   wrong side (a true positive whose sides disagree), wrong severity (both grade it, differently:
+ *   mild / moderate / severe, the highest grade stated per kind), wrong PDR (both state one, more than 1 Hz apart),
  *   wrong overall impression. Errors on the kinds in ABNORMAL_KINDS, the impression and the PDR are
  *   "significant"; errors on sleep, activation, normal-variant and artifact kinds are "insignificant".
  *   The pair's score is matched / (matched + significant errors), where matched counts the significant
@@ -26,6 +27,7 @@ import {
   FINDING_KINDS,
   type FindingKind,
   type Region,
+  type Severity,
   type Side,
 } from '../../clinical/findings.js';
 import { CelmError } from '../../errors.js';
@@ -62,6 +64,8 @@ export interface PairErrors {
   missedFindings: FindingKind[];
   /** Kinds both state, on different sides. */
   wrongSide: FindingKind[];
+  /** Kinds both state and grade, with different grades (mild / moderate / severe). */
+  wrongSeverity: FindingKind[];
   /** Both state a PDR, more than 1 Hz apart. */
   wrongPdr: boolean;
   /** Both give a verdict and they differ. */
@@ -85,6 +89,8 @@ export interface ClinicalScores {
   macroKinds: FindingKind[];
   side: AgreementScore;
   region: AgreementScore;
+  /** Grade agreement (highest grade stated per kind) over true positives both grade. */
+  severity: AgreementScore;
   normalAbnormal: {
     /** Pairs where both give a verdict. */
     compared: number;
@@ -106,6 +112,7 @@ export interface ClinicalScores {
     falseFinding: number;
     missedFinding: number;
     wrongSide: number;
+    wrongSeverity: number;
     wrongPdr: number;
     wrongImpression: number;
     significant: number;
@@ -128,17 +135,23 @@ export function scoreClinical(pairs: { prediction: string; reference: string }[]
   return scoreLabels(labelled);
 }
 
+const SEVERITY_RANK: Record<Severity, number> = { mild: 0, moderate: 1, severe: 2 };
+
 interface Stated {
   kinds: Set<FindingKind>;
+  severity: Map<FindingKind, Severity>;
   sides: Map<FindingKind, Set<Side>>;
   regions: Map<FindingKind, Set<Region>>;
 }
 
 function stated(l: ClinicalLabels): Stated {
-  const s: Stated = { kinds: new Set(), sides: new Map(), regions: new Map() };
+  const s: Stated = { kinds: new Set(), severity: new Map(), sides: new Map(), regions: new Map() };
   for (const f of l.findings) {
     if (f.polarity !== 'present') continue;
     s.kinds.add(f.kind);
+    const sev = s.severity.get(f.kind);
+    if (f.severity && (!sev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[sev]))
+      s.severity.set(f.kind, f.severity);
     if (f.side) {
       if (!s.sides.has(f.kind)) s.sides.set(f.kind, new Set());
       s.sides.get(f.kind)!.add(f.side);
@@ -165,6 +178,7 @@ export function scoreLabels(
   for (const k of FINDING_KINDS) counts.set(k, { tp: 0, fp: 0, fn: 0 });
   const side = { compared: 0, agreed: 0 };
   const region = { compared: 0, agreed: 0 };
+  const severity = { compared: 0, agreed: 0 };
   const na = { compared: 0, correct: 0, referenceStated: 0 };
   const pdr = { compared: 0, sumAbs: 0, referenceStated: 0 };
   const errors: PairErrors[] = [];
@@ -182,6 +196,7 @@ export function scoreLabels(
       falseFindings: [],
       missedFindings: [],
       wrongSide: [],
+      wrongSeverity: [],
       wrongPdr: false,
       wrongImpression: false,
       matched: 0,
@@ -204,6 +219,17 @@ export function scoreLabels(
           if (ps.size === rs.size && [...ps].every((s) => rs.has(s))) side.agreed++;
           else {
             e.wrongSide.push(k);
+            if (significant) e.significantErrors++;
+            else e.insignificantErrors++;
+          }
+        }
+        const pv = p.severity.get(k);
+        const rv = r.severity.get(k);
+        if (pv && rv) {
+          severity.compared++;
+          if (pv === rv) severity.agreed++;
+          else {
+            e.wrongSeverity.push(k);
             if (significant) e.significantErrors++;
             else e.insignificantErrors++;
           }
@@ -290,6 +316,7 @@ export function scoreLabels(
     macroKinds,
     side: { ...side, accuracy: ratio(side.agreed, side.compared) },
     region: { ...region, accuracy: ratio(region.agreed, region.compared) },
+    severity: { ...severity, accuracy: ratio(severity.agreed, severity.compared) },
     normalAbnormal: {
       ...na,
       accuracy: ratio(na.correct, na.compared),
@@ -306,6 +333,7 @@ export function scoreLabels(
       falseFinding: sum((e) => e.falseFindings.length),
       missedFinding: sum((e) => e.missedFindings.length),
       wrongSide: sum((e) => e.wrongSide.length),
+      wrongSeverity: sum((e) => e.wrongSeverity.length),
       wrongPdr: sum((e) => (e.wrongPdr ? 1 : 0)),
       wrongImpression: sum((e) => (e.wrongImpression ? 1 : 0)),
       significant: sum((e) => e.significantErrors),

@@ -312,6 +312,13 @@ const cases: [string, Expect][] = [
     'Drowsiness was characterized by attenuation of the alpha rhythm.',
     { present: ['drowsiness'], notPresent: ['asymmetry'] },
   ],
+  // --- severity
+  [
+    'Abnormal EEG showing mild to moderate diffuse slowing.',
+    { attrs: { generalized_slowing: { severity: 'moderate' } } },
+  ],
+  ['Mild left temporal slowing.', { attrs: { focal_slowing: { severity: 'mild', side: 'left' } } }],
+  ['There is markedly severe diffuse slowing.', { attrs: { generalized_slowing: { severity: 'severe' } } }],
   // --- scope edges
   ['Without clinical correlate, an electrographic seizure was recorded.', { present: ['seizure'] }],
   ['No spikes, sharp waves or seizures were seen.', { absent: ['focal_epileptiform', 'seizure'] }],

@@ -95,12 +95,37 @@ test('GREEN-style error counts per pair', () => {
     falseFinding: 1,
     missedFinding: 2,
     wrongSide: 1,
+    wrongSeverity: 0,
     wrongPdr: 1,
     wrongImpression: 2,
     significant: 7,
     insignificant: 0,
   });
   close(s.meanPairScore, 0.375);
+});
+
+test('severity: graded findings are compared by their highest grade', () => {
+  const s = scoreClinical([
+    {
+      prediction: 'Mild diffuse slowing. Impression: Abnormal EEG.',
+      reference: 'Severe diffuse slowing. Impression: Abnormal EEG.',
+    },
+    {
+      prediction: 'Mild to moderate diffuse slowing. Impression: Abnormal EEG.',
+      reference: 'Moderate generalized slowing. Impression: Abnormal EEG.',
+    },
+    {
+      prediction: 'Diffuse slowing. Impression: Abnormal EEG.',
+      reference: 'Mild diffuse slowing. Impression: Abnormal EEG.',
+    },
+  ]);
+  assert.deepEqual(s.severity, { compared: 2, agreed: 1, accuracy: 0.5 });
+  assert.deepEqual(
+    s.errors.map((e) => e.wrongSeverity),
+    [['generalized_slowing'], [], []],
+  );
+  assert.equal(s.errors[0].score, 2 / 3);
+  assert.equal(s.errorTotals.wrongSeverity, 1);
 });
 
 test('sleep, activation and artifact errors are insignificant', () => {
