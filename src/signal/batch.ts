@@ -90,6 +90,8 @@ export async function runBatch(files: string[], options: BatchOptions): Promise<
       try {
         const r = preprocessRecording(file, options.out, options.settings, {
           force: options.force,
+          // One recording and several jobs: its channels are shared among threads instead.
+          threads: files.length === 1 ? options.jobs : 1,
           onProgress: (done, total) => emit({ type: 'progress', file, done, total }),
         });
         emit({ type: 'done', file, id: r.id, skipped: r.skipped, segments: r.segments, seconds: r.seconds });

@@ -16,8 +16,9 @@ import { CelmError } from '../errors.js';
 import type { EdfReader } from '../formats/edf/index.js';
 import { microvoltFactor } from '../formats/edf/index.js';
 import { CELM_CHANNELS, mapToCelm, type ParsedLabel } from './channels.js';
-import { FirStream, pipelineKernel } from './filter.js';
-import { mneResampleTiming, ResampleStream } from './resample.js';
+import { pipelineKernel } from './filter.js';
+import { type Lane, type LaneSpec, LocalLane, RemoteLane } from './lanes.js';
+import { mneResampleTiming } from './resample.js';
 import {
   asymmetryIndex,
   BAND_NAMES,
@@ -185,6 +186,53 @@ export interface PipelineHooks {
   progress?(done: number, total: number): void;
   /** BIDS channel statuses (name -> 'good' | 'bad'), when known. */
   channelStatus?: Map<string, string>;
+  /**
+   * Threads for this recording (default 1): with 2 or more, part of the channels are filtered and
+   * resampled in worker threads. The output is identical.
+   */
+  threads?: number;
+}
+
+/** Splits each group's channels into lanes: one in this thread, the rest in worker threads. */
+function makeLanes(
+  groups: Group[],
+  settings: PreprocessSettings,
+  threads: number,
+  chunkRecords: number,
+  reader: EdfReader,
+): { g: Group; lanes: Lane[] }[] {
+  const resample = { zeroCrossings: settings.resampleZeroCrossings, timing: settings.resampleTiming };
+  const total = groups.reduce((n, g) => n + g.slots.length, 0);
+  return groups.map((g) => {
+    const spec = (channels: number): LaneSpec => ({
+      kernel: g.kernel,
+      rate: g.rate,
+      fsOut: settings.sfreq,
+      channels,
+      resample,
+    });
+    const k = g.slots.length;
+    if (threads < 2 || total < 4 || k < 4) return { g, lanes: [new LocalLane(g.slots, spec(k))] };
+    // This thread also reads, analyses and writes: give workers a little more than their share.
+    const workers = Math.min(threads - 1, Math.floor(k / 2));
+    let remote = Math.min(k - 1, Math.round((k * workers * 1.15) / (workers + 1)));
+    remote -= remote % 2;
+    const per = Math.max(2, Math.floor(remote / workers / 2) * 2);
+    const spr = reader.signals[g.signals[0]].samplesPerRecord;
+    const inCap = chunkRecords * spr;
+    const fftSize = 2 ** Math.ceil(Math.log2(Math.max(4 * g.kernel.length, 1024)));
+    const outCap = Math.ceil(((inCap + 2 * fftSize + 8192) * settings.sfreq) / g.rate) + 1024;
+    const lanes: Lane[] = [];
+    let at = 0;
+    for (let w = 0; w < workers && at < remote; w++) {
+      const n = w === workers - 1 ? remote - at : Math.min(per, remote - at);
+      const slots = g.slots.slice(at, at + n);
+      lanes.push(new RemoteLane(slots, spec(slots.length), inCap, outCap));
+      at += n;
+    }
+    lanes.push(new LocalLane(g.slots.slice(at), spec(k - at)));
+    return { g, lanes };
+  });
 }
 
 /** Reads a BIDS `*_channels.tsv` beside an `*_eeg.<ext>` file: name -> status. */
@@ -479,115 +527,115 @@ export function runPipeline(
 
   const chunkRecords = Math.max(1, Math.round(60 / (reader.header.recordDuration || 1)));
   const allSignals = groups.flatMap((g) => g.signals);
-  blocks.forEach((block, bi) => {
-    const rep = blockReports[bi];
-    // Output buffers per slot.
-    const cap = segLen + step + 8192;
-    const bufs = Array.from({ length: nCh }, () => new Float32Array(cap));
-    const lens = new Int32Array(nCh);
-    let base = 0; // block output index of bufs[*][0]
-    let nextSeg = 0;
-    const streams = groups.map((g) => {
-      const n = block.numRecords * reader.signals[g.signals[0]].samplesPerRecord;
-      return {
-        g,
-        fir: new FirStream(g.kernel, g.slots.length, n),
-        rs: new ResampleStream(g.rate, fsOut, g.slots.length, n, {
-          zeroCrossings: settings.resampleZeroCrossings,
-          timing: settings.resampleTiming,
-        }),
-        pos: 0,
+  const groupLanes = makeLanes(groups, settings, hooks.threads ?? 1, chunkRecords, reader);
+  try {
+    blocks.forEach((block, bi) => {
+      const rep = blockReports[bi];
+      // Output buffers per slot.
+      const cap = segLen + step + 8192;
+      const bufs = Array.from({ length: nCh }, () => new Float32Array(cap));
+      const lens = new Int32Array(nCh);
+      let base = 0; // block output index of bufs[*][0]
+      let nextSeg = 0;
+      for (const gl of groupLanes) {
+        const n = block.numRecords * reader.signals[gl.g.signals[0]].samplesPerRecord;
+        for (const lane of gl.lanes) lane.begin(n);
+      }
+      let growBufs = (need: number) => {
+        for (let c = 0; c < nCh; c++) {
+          if (bufs[c].length >= need) continue;
+          const nb2 = new Float32Array(Math.max(need, 2 * bufs[c].length));
+          nb2.set(bufs[c].subarray(0, lens[c]));
+          bufs[c] = nb2;
+        }
       };
-    });
-    let growBufs = (need: number) => {
-      for (let c = 0; c < nCh; c++) {
-        if (bufs[c].length >= need) continue;
-        const nb2 = new Float32Array(Math.max(need, 2 * bufs[c].length));
-        nb2.set(bufs[c].subarray(0, lens[c]));
-        bufs[c] = nb2;
-      }
-    };
-    const emit = () => {
-      for (;;) {
-        if (nextSeg >= rep.segments) return;
-        const s0 = nextSeg * step - base;
-        let ok = true;
-        for (let c = 0; c < nCh; c++) if (present[c] && lens[c] < s0 + segLen) ok = false;
-        if (!ok) break;
-        for (let c = 0; c < nCh; c++) {
-          if (present[c]) segment.set(bufs[c].subarray(s0, s0 + segLen), c * segLen);
-          else segment.fill(0, c * segLen, (c + 1) * segLen);
-        }
-        const si = rep.firstSegment + nextSeg;
-        const start = block.start + (nextSeg * step) / fsOut;
-        analyse(si, start);
-        hooks.segment?.(segment, si, start);
-        segIndex++;
-        hooks.progress?.(segIndex, nSeg);
-        nextSeg++;
-      }
-      // Drop samples no later segment needs.
-      const keep = nextSeg * step - base;
-      if (keep > 0) {
-        for (let c = 0; c < nCh; c++) {
-          if (!present[c]) continue;
-          const k = Math.min(keep, lens[c]);
-          bufs[c].copyWithin(0, k, lens[c]);
-          lens[c] -= k;
-        }
-        base += keep;
-      }
-    };
-    const deliver = (slots: number[], out: Float32Array[]) => {
-      const m = out[0]?.length ?? 0;
-      if (m === 0) return;
-      let need = 0;
-      for (const c of slots) need = Math.max(need, lens[c] + m);
-      growBufs(need);
-      slots.forEach((c, j) => {
-        bufs[c].set(out[j], lens[c]);
-        lens[c] += m;
-      });
-      emit();
-    };
-    for (let r = block.firstRecord; r < block.firstRecord + block.numRecords; r += chunkRecords) {
-      const count = Math.min(chunkRecords, block.firstRecord + block.numRecords - r);
-      const data = allSignals.length ? reader.readPhysical(allSignals, r, count, 'uV') : [];
-      let at = 0;
-      const t0 = block.start + (r - block.firstRecord) * reader.header.recordDuration;
-      for (const s of streams) {
-        const part = data.slice(at, at + s.g.slots.length);
-        at += s.g.slots.length;
-        // Clipping counts per second.
-        s.g.slots.forEach((c, j) => {
-          const x = part[j];
-          const lo = s.g.clipLo[j];
-          const hi = s.g.clipHi[j];
-          const cb = clipBins[c];
-          const sb = sampleBins[c];
-          const fs = s.g.rate;
-          let sec = Math.floor(t0);
-          let nextK = Math.ceil((sec + 1 - t0) * fs - 1e-9);
-          for (let k = 0; k < x.length; k++) {
-            if (k >= nextK) {
-              sec++;
-              nextK = Math.ceil((sec + 1 - t0) * fs - 1e-9);
-            }
-            if (sb[sec] < 65535) sb[sec]++;
-            if ((x[k] <= lo || x[k] >= hi) && cb[sec] < 65535) cb[sec]++;
+      const emit = () => {
+        for (;;) {
+          if (nextSeg >= rep.segments) return;
+          const s0 = nextSeg * step - base;
+          let ok = true;
+          for (let c = 0; c < nCh; c++) if (present[c] && lens[c] < s0 + segLen) ok = false;
+          if (!ok) break;
+          for (let c = 0; c < nCh; c++) {
+            if (present[c]) segment.set(bufs[c].subarray(s0, s0 + segLen), c * segLen);
+            else segment.fill(0, c * segLen, (c + 1) * segLen);
           }
+          const si = rep.firstSegment + nextSeg;
+          const start = block.start + (nextSeg * step) / fsOut;
+          analyse(si, start);
+          hooks.segment?.(segment, si, start);
+          segIndex++;
+          hooks.progress?.(segIndex, nSeg);
+          nextSeg++;
+        }
+        // Drop samples no later segment needs.
+        const keep = nextSeg * step - base;
+        if (keep > 0) {
+          for (let c = 0; c < nCh; c++) {
+            if (!present[c]) continue;
+            const k = Math.min(keep, lens[c]);
+            bufs[c].copyWithin(0, k, lens[c]);
+            lens[c] -= k;
+          }
+          base += keep;
+        }
+      };
+      const deliver = (slots: number[], out: Float32Array[]) => {
+        const m = out[0]?.length ?? 0;
+        if (m === 0) return;
+        let need = 0;
+        for (const c of slots) need = Math.max(need, lens[c] + m);
+        growBufs(need);
+        slots.forEach((c, j) => {
+          bufs[c].set(out[j], lens[c]);
+          lens[c] += m;
         });
-        deliver(s.g.slots, s.rs.push(s.fir.push(part)));
+        emit();
+      };
+      for (let r = block.firstRecord; r < block.firstRecord + block.numRecords; r += chunkRecords) {
+        const count = Math.min(chunkRecords, block.firstRecord + block.numRecords - r);
+        const data = allSignals.length ? reader.readPhysical(allSignals, r, count, 'uV') : [];
+        let at = 0;
+        const parts = new Map<Group, Float32Array[]>();
+        const t0 = block.start + (r - block.firstRecord) * reader.header.recordDuration;
+        for (const { g } of groupLanes) {
+          const part = data.slice(at, at + g.slots.length);
+          at += g.slots.length;
+          // Clipping counts per second.
+          g.slots.forEach((c, j) => {
+            const x = part[j];
+            const lo = g.clipLo[j];
+            const hi = g.clipHi[j];
+            const cb = clipBins[c];
+            const sb = sampleBins[c];
+            const fs = g.rate;
+            let sec = Math.floor(t0);
+            let nextK = Math.ceil((sec + 1 - t0) * fs - 1e-9);
+            for (let k = 0; k < x.length; k++) {
+              if (k >= nextK) {
+                sec++;
+                nextK = Math.ceil((sec + 1 - t0) * fs - 1e-9);
+              }
+              if (sb[sec] < 65535) sb[sec]++;
+              if ((x[k] <= lo || x[k] >= hi) && cb[sec] < 65535) cb[sec]++;
+            }
+          });
+          parts.set(g, part);
+        }
+        // Remote lanes first (they start at once), then local ones (computed here), then collect.
+        for (const { g, lanes } of groupLanes)
+          for (const lane of lanes) lane.start(lane.slots.map((c) => parts.get(g)![g.slots.indexOf(c)]));
+        for (const { lanes } of groupLanes) for (const lane of lanes) deliver(lane.slots, lane.collect());
       }
-    }
-    for (const s of streams) {
-      deliver(s.g.slots, s.rs.push(s.fir.finish()));
-      deliver(s.g.slots, s.rs.finish());
-    }
-    growBufs = () => {};
-    if (nextSeg !== rep.segments)
-      warnings.push(`block ${bi}: produced ${nextSeg} of ${rep.segments} segments`);
-  });
+      for (const { lanes } of groupLanes) for (const lane of lanes) lane.startFinish();
+      for (const { lanes } of groupLanes) for (const lane of lanes) deliver(lane.slots, lane.collect());
+      growBufs = () => {};
+      if (nextSeg !== rep.segments)
+        warnings.push(`block ${bi}: produced ${nextSeg} of ${rep.segments} segments`);
+    });
+  } finally {
+    for (const { lanes } of groupLanes) for (const lane of lanes) lane.close();
+  }
 
   // Whole-recording channel decisions.
   const status = hooks.channelStatus;

@@ -76,6 +76,8 @@ export interface PreprocessOptions {
   onProgress?: (done: number, total: number) => void;
   /** Redo even if the output is up to date. */
   force?: boolean;
+  /** Threads for this recording (filtering of part of the channels in workers); default 1. */
+  threads?: number;
 }
 
 /** Reads OUT/<id>/index.json when it exists and matches the source and settings. */
@@ -120,6 +122,7 @@ export function preprocessRecording(
       },
       segment: (data) => segWriter!.write(data),
       progress: options.onProgress,
+      threads: options.threads,
     });
     (segWriter as NpyWriter | null)?.close();
     segWriter = null;

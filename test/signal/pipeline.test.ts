@@ -20,11 +20,11 @@ import { eegLike, LABELS_1020, type SynthChannel, writeSynth } from './synth.js'
 const ix = (c: string) => CELM_CHANNELS.indexOf(c as (typeof CELM_CHANNELS)[number]);
 
 /** Runs the pipeline and keeps the segments in memory. */
-function run(path: string, settings: PreprocessSettings = DEFAULT_SETTINGS) {
+function run(path: string, settings: PreprocessSettings = DEFAULT_SETTINGS, threads = 1) {
   const reader = EdfReader.open(path);
   const segments: Float32Array[] = [];
   try {
-    const result = runPipeline(reader, settings, { segment: (d) => segments.push(d.slice()) });
+    const result = runPipeline(reader, settings, { segment: (d) => segments.push(d.slice()), threads });
     return { result, segments };
   } finally {
     reader.close();
@@ -246,4 +246,22 @@ test('mains frequency: detected from the spectrum (50 or 60 Hz) and notched', ()
   );
   const { result } = run(clean, { ...DEFAULT_SETTINGS, lineFreq: 'auto' });
   assert.deepEqual(result.lineFreq, { used: 60, detected: null });
+});
+
+test('threads: channels filtered in a worker give identical output', () => {
+  const dir = tempDir();
+  const path = writeSynth(
+    dir,
+    'th.edf',
+    LABELS_1020.map((l) => ({ label: l })),
+    { seconds: 95, fs: 500, blocks: 2 },
+  );
+  const one = run(path);
+  const two = run(path, DEFAULT_SETTINGS, 2);
+  assert.equal(two.segments.length, one.segments.length);
+  one.segments.forEach((s, i) => {
+    assert.deepEqual(two.segments[i], s);
+  });
+  assert.deepEqual(two.result.mask, one.result.mask);
+  assert.deepEqual(two.result.bandpower, one.result.bandpower);
 });
