@@ -103,17 +103,18 @@ export function registerSynth(program: Command): void {
         multiRecording: !opts.singleRecording,
         onProgress: (p) => {
           if (opts.quiet) return;
+          // A live line on a terminal; one line every 10 s when stderr is a file or pipe.
+          const tty = process.stderr.isTTY === true;
           const now = Date.now();
-          if (now - lastPrint < 500 && p.written < p.total) return;
+          if (now - lastPrint < (tty ? 500 : 10000) && p.written < p.total) return;
           lastPrint = now;
           const el = (now - t0) / 1000;
           const eta = p.written > 0 ? (el * (p.total - p.written)) / p.written : Number.NaN;
-          process.stderr.write(
-            `\rsynth: report ${p.report + 1}/${p.reports}${p.skipped ? ' (done, skipped)' : ''}, ${Math.round(p.written / 60)}/${Math.round(p.total / 60)} min of EEG, ETA ${fmtTime(eta)}   `,
-          );
+          const line = `synth: report ${p.report + 1}/${p.reports}${p.skipped ? ' (done, skipped)' : ''}, ${Math.round(p.written / 60)}/${Math.round(p.total / 60)} min of EEG, ETA ${fmtTime(eta)}`;
+          process.stderr.write(tty ? `\r${line}   ` : `${line}\n`);
         },
       });
-      if (!opts.quiet) process.stderr.write('\n');
+      if (!opts.quiet && process.stderr.isTTY) process.stderr.write('\n');
       const recs = manifest.reduce((n, m) => n + m.recordings.length, 0);
       const abn = manifest.filter((m) => m.abnormal).length;
       process.stdout.write(

@@ -56,7 +56,29 @@ function numberWord(n: number): string {
   );
 }
 
+/** Per report (keyed by its generator): one wording per value, so a number reads the same throughout. */
+const hzWording = new WeakMap<Rng, Map<number, string>>();
+
 function hz(x: number, rng: Rng): string {
+  let seen = hzWording.get(rng);
+  if (!seen) {
+    seen = new Map();
+    hzWording.set(rng, seen);
+  }
+  const key = Number(x.toFixed(2));
+  const known = seen.get(key);
+  if (known) return known;
+  const text = hzText(x, rng);
+  seen.set(key, text);
+  return text;
+}
+
+/** "an 8 Hz", "a 9 Hz". */
+function article(next: string): string {
+  return /^(8|11|18|80)/.test(next) ? 'an' : 'a';
+}
+
+function hzText(x: number, rng: Rng): string {
   // Neurologists round: "9.5 Hz", "10 Hz", sometimes a one-hertz range around the value.
   const r = rng.next();
   if (r < 0.45) return `${Number(x.toFixed(1))} Hz`;
@@ -131,8 +153,17 @@ function state(ctx: Ctx, f: Finding): void {
   ctx.stated.push(f);
 }
 
+/** Present findings of a kind over the session's recordings, one per location (first recording wins). */
 function present(ctx: Ctx, kind: FindingKind): TruthFinding[] {
-  return ctx.recs.flatMap((r) => r.findings.filter((f) => f.kind === kind));
+  const seen = new Set<string>();
+  return ctx.recs
+    .flatMap((r) => r.findings.filter((f) => f.kind === kind))
+    .filter((f) => {
+      const key = `${f.side ?? ''}|${f.region ?? ''}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 function label(f: TruthFinding): Finding {
@@ -171,9 +202,9 @@ function details(ctx: Ctx): string[] {
   } else {
     out.push(
       rng.pick([
-        `This is a ${Math.round(total / 60)}-minute digital video EEG recorded in the ${states} state using the standard 10-20 system of electrode placement${ecg}${eog}.`,
+        `This is ${article(String(Math.round(total / 60)))} ${Math.round(total / 60)}-minute digital video EEG recorded in the ${states} state using the standard 10-20 system of electrode placement${ecg}${eog}.`,
         `Routine EEG of ${minutes(total)}, 19 scalp electrodes and ear references (A1/A2) placed according to the international 10-20 system${ecg}${eog}. The patient was ${states === 'awake' ? 'awake' : 'awake and asleep'} during the recording.`,
-        `A ${Math.round(total / 60)}-minute EEG was recorded in the ${states} state with standard 10-20 electrode placement${ecg}${eog}.`,
+        `${cap(article(String(Math.round(total / 60))))} ${Math.round(total / 60)}-minute EEG was recorded in the ${states} state with standard 10-20 electrode placement${ecg}${eog}.`,
       ]),
     );
   }
@@ -261,7 +292,7 @@ function background(ctx: Ctx): string[] {
       out.push(
         rng.pick([
           `The posterior dominant rhythm is slow, at ${f}, ${p.reactive ? 'reactive to eye opening' : 'and poorly reactive'}.`,
-          `In wakefulness the background is slow, with a ${f} posterior dominant rhythm of ${amp}.`,
+          `In wakefulness the background is slow, with ${article(f)} ${f} posterior dominant rhythm of ${amp}.`,
         ]),
       );
     } else {
@@ -275,7 +306,7 @@ function background(ctx: Ctx): string[] {
       out.push(
         rng.pick([
           `In wakefulness, there is a well-formed ${f} posterior dominant rhythm of ${amp}, ${react}.`,
-          `The background is organized, with a ${f} posterior dominant rhythm, ${react}.`,
+          `The background is organized, with ${article(f)} ${f} posterior dominant rhythm, ${react}.`,
           `The posterior dominant rhythm is ${f} and ${amp} in amplitude, ${react}.`,
           `During wakefulness the alpha rhythm is ${f}, ${p.asymmetry ? '' : 'symmetric and '}${react}.`,
         ]),
@@ -598,7 +629,7 @@ function events(ctx: Ctx): string[] {
           ? ' during hyperventilation'
           : '';
       out.push(
-        `${when}${hvNote}, a ${Math.round(z.duration)}-second run of generalized ${hz((z.startHz + z.endHz) / 2, rng)} spike-and-wave discharges was accompanied by ${z.semiology} (absence seizure).`,
+        `${when}${hvNote}, ${article(String(Math.round(z.duration)))} ${Math.round(z.duration)}-second run of generalized ${hz((z.startHz + z.endHz) / 2, rng)} spike-and-wave discharges was accompanied by ${z.semiology} (absence seizure).`,
       );
     } else {
       const where = loc({ side: z.focus!.side, region: z.focus!.region }, rng);
@@ -625,7 +656,16 @@ function events(ctx: Ctx): string[] {
 function impression(ctx: Ctx): { main: string[]; correlation: string } {
   const { rng } = ctx;
   const items: string[] = [];
-  const all = ctx.recs.flatMap((r) => r.findings);
+  // One entry per finding kind and location across the session's recordings.
+  const seenKeys = new Set<string>();
+  const all = ctx.recs
+    .flatMap((r) => r.findings)
+    .filter((f) => {
+      const key = `${f.kind}|${f.side ?? ''}|${f.region ?? ''}`;
+      if (seenKeys.has(key)) return false;
+      seenKeys.add(key);
+      return true;
+    });
   const sz = all.filter((f) => f.kind === 'seizure');
   const n = ctx.recs.reduce((k, r) => k + r.spec.seizures.length, 0);
   if (sz.length) {
