@@ -354,7 +354,7 @@ export function labelReport(text: string): ClinicalLabels {
       );
     }
     for (const sentence of sentences) {
-      const v = verdictOf(sentence);
+      const v = verdictOf(sentence, isImpression);
       if (v !== null) {
         if (isImpression) verdict ??= v;
         else verdictOutsideImpression ??= v;
@@ -405,12 +405,16 @@ export function labelReport(text: string): ClinicalLabels {
 }
 
 const ABNORMAL_RE = /(?<![A-Za-z-])abnormal(?![A-Za-z])/i;
+const ABNORMAL_EEG_RE =
+  /(?<![A-Za-z-])abnormal(?:\s+[\w/-]+){0,4}?\s+(?:eeg|study|record|recording|electroencephalogram|tracing|monitoring|ceeg|veeg)(?![A-Za-z])|(?<![A-Za-z])(?:eeg|study|record|recording|tracing)\s+(?:is|was)\s+(?:\w+\s+)?abnormal(?![A-Za-z])/i;
 const NORMAL_RE =
   /(?<![A-Za-z-])(?:normal|unremarkable)(?:\s+[\w/-]+){0,4}?\s+(?:eeg|study|record|recording|electroencephalogram|tracing|monitoring|ceeg|veeg)(?![A-Za-z])|(?<![A-Za-z])(?:eeg|study|record|recording|tracing)\s+(?:is|was)\s+(?:\w+\s+)?(?:normal|unremarkable)(?![A-Za-z])|within normal limits/i;
 
 /** true for "Abnormal EEG ...", false for "Normal EEG", null when the sentence gives no verdict. */
-function verdictOf(sentence: string): boolean | null {
-  const a = ABNORMAL_RE.exec(sentence);
+function verdictOf(sentence: string, impression: boolean): boolean | null {
+  // In an impression a bare "abnormal" is the verdict; elsewhere it must be said of the EEG ("no abnormal
+  // discharges" in a description is not a verdict).
+  const a = (impression ? ABNORMAL_RE : ABNORMAL_EEG_RE).exec(sentence);
   const n = NORMAL_RE.exec(sentence);
   if (a && (!n || a.index <= n.index)) {
     // "not abnormal" / "no abnormal" read as normal.

@@ -255,6 +255,7 @@ const cases: [string, Expect][] = [
   ['Spindles were not seen.', { absent: ['sleep_spindles'] }],
   ['Stage 2 sleep is not reached.', { absent: ['n2_sleep'], notPresent: ['sleep_spindles'] }],
   ['REM sleep was recorded.', { present: ['rem_sleep'] }],
+  ['Stage 2 sleep was not achieved.', { absent: ['n2_sleep'] }],
   ['Slow-wave sleep was present.', { present: ['n3_sleep'] }],
   ['Vertex waves were seen in drowsiness.', { present: ['vertex_waves', 'drowsiness'] }],
   // --- activation
@@ -367,6 +368,8 @@ describe('impression and sections', () => {
       abnormal: false,
       present: ['focal_slowing'],
     }));
+  test('"no abnormal discharges" in a description is not a verdict', () =>
+    check('No abnormal discharges were seen. Frequent left temporal spikes.', { abnormal: true }));
   test('no impression: abnormal findings make it abnormal', () =>
     check('The posterior dominant rhythm is 10 Hz. Frequent right temporal spikes.', {
       abnormal: true,
