@@ -341,7 +341,8 @@ export function labelReport(text: string): ClinicalLabels {
     // section about seizures or discharges whose text says there were none.
     const none = /^\s*(?:none|nil\b|not\s+(?:recorded|seen|captured|present|identified))/i.test(section.text);
     if (
-      (section.category === 'events' || /seizure/i.test(section.name)) &&
+      (/seizure/i.test(section.name) ||
+        (section.category === 'events' && !/push|clinical/i.test(section.name))) &&
       (none || /^\s*no\b/i.test(section.text))
     ) {
       raw.push({ kind: 'seizure', polarity: 'absent', count: 0 });
