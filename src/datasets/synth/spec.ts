@@ -338,7 +338,15 @@ function drawTimeline(
   const dayHours = D > 6 * 3600;
   if (dayHours) {
     // Long recordings: wake by day, a night of 90-min cycles in the middle.
-    const nightStart = t + Math.max(600, (D - t) * rng.uniform(0.25, 0.4));
+    // Lights out at 22:00-23:30 local time when the recording spans it, else a third of the way in.
+    const startClock =
+      Number(o.startDateTime.slice(11, 13)) * 3600 + Number(o.startDateTime.slice(14, 16)) * 60;
+    let bedtime = rng.uniform(22, 23.5) * 3600 - startClock;
+    if (bedtime < 0) bedtime += 86400;
+    const nightStart =
+      bedtime > t + 600 && bedtime + 6 * 3600 < D - 600
+        ? bedtime
+        : t + Math.max(600, (D - t) * rng.uniform(0.25, 0.4));
     const nightEnd = Math.min(D - 600, nightStart + rng.uniform(6, 8) * 3600);
     fillWake(rng, push, t, nightStart);
     fillSleep(rng, push, nightStart, nightEnd, true);
