@@ -10,8 +10,8 @@
  * - Attributes, over true positives where both reports give one: side agreement (the sets of sides stated
  *   for that kind are equal; "bilateral" is its own value) and region agreement (the sets of regions
  *   share at least one region).
- * - Normal/abnormal accuracy over pairs where both reports give a verdict; coverage = those pairs divided
- *   by the pairs whose reference gives one.
+ * - Normal/abnormal accuracy and Cohen's kappa over pairs where both reports give a verdict; coverage =
+ *   those pairs divided by the pairs whose reference gives one.
  * - PDR: mean absolute error in Hz over pairs where both state a frequency; coverage likewise.
  * - Errors per pair (after GREEN, Ostmeier et al. 2024, with EEG categories): false finding, missed finding,
  *   wrong side (a true positive whose sides disagree), wrong severity (both grade it, differently:
@@ -96,6 +96,8 @@ export interface ClinicalScores {
     compared: number;
     correct: number;
     accuracy: number | null;
+    /** Cohen's kappa over the compared pairs; null when chance agreement is 1 (one class only) or none. */
+    kappa: number | null;
     /** Pairs whose reference gives a verdict. */
     referenceStated: number;
     /** compared / referenceStated, null when no reference gives a verdict. */
@@ -179,7 +181,7 @@ export function scoreLabels(
   const side = { compared: 0, agreed: 0 };
   const region = { compared: 0, agreed: 0 };
   const severity = { compared: 0, agreed: 0 };
-  const na = { compared: 0, correct: 0, referenceStated: 0 };
+  const na = { compared: 0, correct: 0, referenceStated: 0, predAbnormal: 0, refAbnormal: 0 };
   const pdr = { compared: 0, sumAbs: 0, referenceStated: 0 };
   const errors: PairErrors[] = [];
 
@@ -256,6 +258,8 @@ export function scoreLabels(
       na.referenceStated++;
       if (pair.prediction.abnormal !== null) {
         na.compared++;
+        if (pair.prediction.abnormal) na.predAbnormal++;
+        if (pair.reference.abnormal) na.refAbnormal++;
         if (pair.prediction.abnormal === pair.reference.abnormal) {
           na.correct++;
           e.matched++;
@@ -318,8 +322,11 @@ export function scoreLabels(
     region: { ...region, accuracy: ratio(region.agreed, region.compared) },
     severity: { ...severity, accuracy: ratio(severity.agreed, severity.compared) },
     normalAbnormal: {
-      ...na,
+      compared: na.compared,
+      correct: na.correct,
       accuracy: ratio(na.correct, na.compared),
+      kappa: cohenKappa(na.correct, na.predAbnormal, na.refAbnormal, na.compared),
+      referenceStated: na.referenceStated,
       coverage: ratio(na.compared, na.referenceStated),
     },
     pdr: {
@@ -341,6 +348,14 @@ export function scoreLabels(
     },
     meanPairScore: errors.length === 0 ? null : sum((e) => e.score) / errors.length,
   };
+}
+
+/** Cohen's kappa of two binary raters from agreements and each rater's positive count. */
+export function cohenKappa(agreed: number, positivesA: number, positivesB: number, n: number): number | null {
+  if (n === 0) return null;
+  const po = agreed / n;
+  const pe = (positivesA / n) * (positivesB / n) + (1 - positivesA / n) * (1 - positivesB / n);
+  return pe === 1 ? null : (po - pe) / (1 - pe);
 }
 
 function isLabels(x: unknown): x is ClinicalLabels {

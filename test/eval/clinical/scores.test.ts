@@ -62,10 +62,12 @@ test('attributes, verdicts and PDR', () => {
   const s = scoreClinical(pairs);
   assert.deepEqual(s.side, { compared: 2, agreed: 1, accuracy: 0.5 });
   assert.deepEqual(s.region, { compared: 2, agreed: 2, accuracy: 1 });
+  // predictions abnormal 3/4, references abnormal 3/4: chance agreement 0.75*0.75 + 0.25*0.25 = 0.625.
   assert.deepEqual(s.normalAbnormal, {
     compared: 4,
     correct: 2,
     accuracy: 0.5,
+    kappa: (0.5 - 0.625) / (1 - 0.625),
     referenceStated: 4,
     coverage: 1,
   });
@@ -149,6 +151,7 @@ test('coverage counts pairs where only the reference gives a verdict or a PDR', 
     compared: 1,
     correct: 1,
     accuracy: 1,
+    kappa: null, // one class only: chance agreement is 1
     referenceStated: 2,
     coverage: 0.5,
   });
