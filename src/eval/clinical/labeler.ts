@@ -287,7 +287,8 @@ function oneSide(sides: Side[]): Side | undefined {
 function polarityOf(clause: string, start: number, end: number): Polarity | null {
   let polarity: Polarity = 'present';
   // Pre-triggers: the nearest trigger before the mention, within 6 words, with no terminator in between.
-  const before = clause.slice(0, start);
+  // Scopes are a few words long: look at most 200 characters either side (keeps long sentences linear).
+  const before = clause.slice(Math.max(0, start - 200), start);
   const t = findAll(before, PRE_TRIGGERS).at(-1);
   // A comma followed by a new noun phrase or clause ends the scope ("without correlate, an electrographic
   // seizure"); a comma inside a list does not ("no spikes, sharp waves or seizures").
@@ -300,7 +301,7 @@ function polarityOf(clause: string, start: number, end: number): Polarity | null
     polarity = t.value === 'neg' ? 'absent' : 'uncertain';
   }
   // Post-triggers: within 4 words after the mention; uncertainty ("cannot be excluded") wins over negation.
-  const after = clause.slice(end);
+  const after = clause.slice(end, end + 200);
   const u = findAll(after, POST_TRIGGERS)[0];
   if (u && countWords(after.slice(0, u.start)) <= 5) {
     if (u.value === 'unc') return 'uncertain';
@@ -777,10 +778,12 @@ function hzValue(m: RegExpExecArray | RegExpMatchArray): number {
 /** Frequency nearest to [start, end) within 40 characters, no sentence boundary in between. */
 function nearestHz(text: string, start: number, end: number): number | null {
   let best: { d: number; hz: number } | null = null;
+  const from = Math.max(0, start - 60);
+  const window = text.slice(from, end + 60);
   HZ_RE.lastIndex = 0;
-  for (const m of text.matchAll(HZ_RE)) {
-    const mStart = m.index;
-    const mEnd = m.index + m[0].length;
+  for (const m of window.matchAll(HZ_RE)) {
+    const mStart = from + m.index;
+    const mEnd = mStart + m[0].length;
     const d = mEnd <= start ? start - mEnd : mStart >= end ? mStart - end : 0;
     if (d > 40) continue;
     if (!best || d < best.d) best = { d, hz: hzValue(m) };

@@ -435,6 +435,19 @@ describe('impression and sections', () => {
     });
     check(json, { pdrHz: 9, abnormal: true, attrs: { focal_epileptiform: { side: 'left' } } });
   });
+  test('CRLF line ends and an en dash range', () =>
+    check('BACKGROUND:\r\nAn 8–9 Hz posterior dominant rhythm.\r\nIMPRESSION:\r\nNormal EEG.\r\n', {
+      pdrHz: 8.5,
+      abnormal: false,
+    }));
+  test('a very long run-on sentence is read in linear time', () => {
+    const unit =
+      'Frequent left temporal sharp waves were seen at T3 and the posterior dominant rhythm is 9 Hz and ';
+    const t0 = performance.now();
+    const l = labelReport(unit.repeat(1000));
+    assert.ok(performance.now() - t0 < 5000, 'under 5 s for 100 kB');
+    assert.equal(l.pdrHz, 9);
+  });
   test('a non-string input throws CelmError', () => {
     assert.throws(() => labelReport(42 as unknown as string), CelmError);
   });
