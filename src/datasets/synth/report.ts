@@ -147,6 +147,8 @@ interface Ctx {
   recs: ReportRecording[];
   stated: Finding[];
   multi: boolean;
+  /** The report hedges on the focal discharges (few of them): "possible ... sharp waves". */
+  hedged: boolean;
 }
 
 function state(ctx: Ctx, f: Finding): void {
@@ -519,6 +521,18 @@ function epileptiform(ctx: Ctx): string[] {
     const prev = f.prevalence === 'continuous' ? 'abundant' : f.prevalence;
     const rate = Math.round(f.ratePerHour!);
     const slow = f.params?.afterSlowWave;
+    if ((f.prevalence === 'rare' || f.prevalence === 'occasional') && rng.chance(0.3)) {
+      // Few discharges: neurologists hedge.
+      ctx.hedged = true;
+      out.push(
+        rng.pick([
+          `${cap(prev!)} possible ${where} ${types}, maximal at ${el[0]}.`,
+          `There are ${prev} sharply contoured transients in the ${where} region (${el[0]}), possibly epileptiform.`,
+        ]),
+      );
+      state(ctx, { ...label(f), polarity: 'uncertain' });
+      continue;
+    }
     out.push(
       rng.pick([
         `${cap(prev!)} ${where} ${types} are seen, maximal at ${joinList(el.slice(0, 2))}${slow ? ', often followed by an after-going slow wave' : ''}.`,
@@ -676,7 +690,11 @@ function impression(ctx: Ctx): { main: string[]; correlation: string } {
         : `${cap(numberWord(n))} absence seizure${n > 1 ? 's' : ''} with generalized spike-and-wave discharges.`,
     );
   }
-  for (const f of all.filter((x) => x.kind === 'focal_epileptiform'))
+  for (const f of all.filter((x) => x.kind === 'focal_epileptiform' && ctx.hedged))
+    items.push(
+      `${cap(f.prevalence === 'rare' ? 'rare' : 'occasional')} possible ${loc(f, rng)} epileptiform discharges.`,
+    );
+  for (const f of all.filter((x) => x.kind === 'focal_epileptiform' && !ctx.hedged))
     items.push(
       `${cap(f.prevalence === 'continuous' ? 'abundant' : f.prevalence!)} ${loc(f, rng)} ${f.params?.type === 'spike' ? 'spikes' : 'sharp waves'}.`,
     );
@@ -733,7 +751,9 @@ function impression(ctx: Ctx): { main: string[]; correlation: string } {
   // Clinical correlation, hedged the way reports hedge.
   let correlation: string;
   const focal = all.find((f) => f.kind === 'focal_epileptiform' || (f.kind === 'seizure' && f.region));
-  if (sz.length && focal)
+  if (ctx.hedged && !sz.length && focal)
+    correlation = `The possible ${loc(focal, rng)} discharges may indicate a potentially epileptogenic focus; a repeat EEG with sleep deprivation may help.`;
+  else if (sz.length && focal)
     correlation = `The recorded seizure${n > 1 ? 's arise' : ' arises'} from the ${loc(focal, rng)} region, consistent with focal epilepsy.`;
   else if (focal)
     correlation = rng.pick([
@@ -779,7 +799,7 @@ function historyText(p: Patient, rng: Rng): string {
 
 /** Writes the report for the recordings of one session. */
 export function writeReport(patient: Patient, recs: ReportRecording[], site: Site, rng: Rng): WrittenReport {
-  const ctx: Ctx = { rng, site, recs, stated: [], multi: recs.length > 1 };
+  const ctx: Ctx = { rng, site, recs, stated: [], multi: recs.length > 1, hedged: false };
   const history = historyText(patient, rng);
   const meds = patient.medications.length
     ? patient.medications.join(', ')

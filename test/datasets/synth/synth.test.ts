@@ -291,7 +291,7 @@ test('reports: all sections, present findings stated, absent key findings negate
   const out = join(dir, 'reports');
   const manifest = generateCorpus({ count: 14, seed: 5, duration: [60, 60], out, multiRecording: true });
   const words: Record<string, RegExp> = {
-    focal_epileptiform: /spikes|sharp waves|sharp wave/i,
+    focal_epileptiform: /spikes|sharp waves|sharp wave|epileptiform/i,
     generalized_epileptiform: /generalized .*(spike|polyspike)-and-wave/i,
     seizure: /seizure/i,
     focal_slowing: /slowing|polymorphic/i,
