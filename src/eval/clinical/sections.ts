@@ -171,6 +171,7 @@ const HEADER_NAMES: Record<string, SectionCategory> = {
 export function headerCategory(name: string): SectionCategory | null {
   const key = name
     .toLowerCase()
+    .replace(/_/g, ' ')
     .replace(/\s*\/\s*/g, '/')
     .replace(/\s+/g, ' ')
     .trim();
@@ -179,7 +180,7 @@ export function headerCategory(name: string): SectionCategory | null {
 
 // "1. Background: ...", "IMPRESSION: ...", "PATIENT HISTORY - ...", "(2) Sleep: ...".
 const HEADER_LINE =
-  /^\s*(?:\(?\d{1,2}[.)]\s*|[-*•]\s*)?([A-Za-z][A-Za-z0-9 /&'-]{0,47}?)\s*(:|\s[-–—]\s)\s*(.*)$/;
+  /^\s*(?:\(?\d{1,2}[.)]\s*|[-*•]\s*)?([A-Za-z][A-Za-z0-9 _/&'-]{0,47}?)\s*(:|\s[-–—]\s)\s*(.*)$/;
 const INLINE_NAMES = Object.keys(HEADER_NAMES)
   .filter((n) => n.length > 2 && n !== 'eeg' && n !== 'report')
   .sort((a, b) => b.length - a.length)

@@ -52,6 +52,11 @@ test('header names map to categories, whatever their case and spacing', () => {
   assert.equal(headerCategory('IMPRESSION / INTERPRETATION'), 'impression');
   assert.equal(headerCategory('Reason for study'), 'history');
   assert.equal(headerCategory('The background'), null);
+  assert.equal(headerCategory('patient_history'), 'history');
+  assert.deepEqual(cats('patient_history: seizures.\n\nIMPRESSION/INTERPRETATION: Normal EEG.'), [
+    'history',
+    'impression',
+  ]);
 });
 
 test('CELM JSON is read section by section; malformed JSON is read as text', () => {
