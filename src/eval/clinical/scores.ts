@@ -3,7 +3,8 @@
  * (./labeler.ts) and compare what they say, CheXbert-style, plus a GREEN-style error count per pair.
  *
  * - A finding kind is "stated" in a report when the labeler gives it polarity 'present'. Absent and
- *   uncertain both count as not stated (an uncertain finding is neither claimed nor denied).
+ *   uncertain both count as not stated (an uncertain finding is neither claimed nor denied), unless
+ *   `uncertainAsPresent` is set.
  * - Per kind: true positive when both state it, false positive when only the prediction does, false
  *   negative when only the reference does. Precision, recall and F1 per kind; micro scores pool the counts
  *   of all kinds; macro-F1 averages F1 over the kinds that at least one reference states.
@@ -124,8 +125,19 @@ export interface ClinicalScores {
   meanPairScore: number | null;
 }
 
+export interface ScoreOptions {
+  /**
+   * Count uncertain findings ("possible sharp waves", "cannot be excluded") as stated, like CheXpert's
+   * "U-ones" policy. Default false: uncertain counts as not stated ("U-zeros").
+   */
+  uncertainAsPresent?: boolean;
+}
+
 /** Labels both texts of every pair and scores them. Throws CelmError on malformed input. */
-export function scoreClinical(pairs: { prediction: string; reference: string }[]): ClinicalScores {
+export function scoreClinical(
+  pairs: { prediction: string; reference: string }[],
+  options: ScoreOptions = {},
+): ClinicalScores {
   if (!Array.isArray(pairs))
     throw new CelmError('bad-pairs', 'scoreClinical expects an array of {prediction, reference}');
   const labelled = pairs.map((p, i) => {
@@ -134,7 +146,7 @@ export function scoreClinical(pairs: { prediction: string; reference: string }[]
     }
     return { prediction: labelReport(p.prediction), reference: labelReport(p.reference) };
   });
-  return scoreLabels(labelled);
+  return scoreLabels(labelled, options);
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { mild: 0, moderate: 1, severe: 2 };
@@ -146,10 +158,10 @@ interface Stated {
   regions: Map<FindingKind, Set<Region>>;
 }
 
-function stated(l: ClinicalLabels): Stated {
+function stated(l: ClinicalLabels, uncertainAsPresent: boolean): Stated {
   const s: Stated = { kinds: new Set(), severity: new Map(), sides: new Map(), regions: new Map() };
   for (const f of l.findings) {
-    if (f.polarity !== 'present') continue;
+    if (f.polarity !== 'present' && !(uncertainAsPresent && f.polarity === 'uncertain')) continue;
     s.kinds.add(f.kind);
     const sev = s.severity.get(f.kind);
     if (f.severity && (!sev || SEVERITY_RANK[f.severity] > SEVERITY_RANK[sev]))
@@ -173,7 +185,9 @@ function ratio(a: number, b: number): number | null {
 /** Scores labels already extracted (or ground truth from the synthetic generator). */
 export function scoreLabels(
   pairs: { prediction: ClinicalLabels; reference: ClinicalLabels }[],
+  options: ScoreOptions = {},
 ): ClinicalScores {
+  const uncertain = options.uncertainAsPresent === true;
   if (!Array.isArray(pairs))
     throw new CelmError('bad-pairs', 'scoreLabels expects an array of {prediction, reference}');
   const counts = new Map<FindingKind, { tp: number; fp: number; fn: number }>();
@@ -192,8 +206,8 @@ export function scoreLabels(
         `pair ${i}: expected {prediction: ClinicalLabels, reference: ClinicalLabels}`,
       );
     }
-    const p = stated(pair.prediction);
-    const r = stated(pair.reference);
+    const p = stated(pair.prediction, uncertain);
+    const r = stated(pair.reference, uncertain);
     const e: PairErrors = {
       falseFindings: [],
       missedFindings: [],

@@ -130,6 +130,16 @@ test('severity: graded findings are compared by their highest grade', () => {
   assert.equal(s.errorTotals.wrongSeverity, 1);
 });
 
+test('uncertain findings: not stated by default, stated with uncertainAsPresent', () => {
+  const pairs = [
+    { prediction: 'Possible left temporal sharp waves.', reference: 'Left temporal sharp waves.' },
+  ];
+  const k = (s: ReturnType<typeof scoreClinical>) => s.perKind.find((x) => x.kind === 'focal_epileptiform')!;
+  assert.deepEqual([k(scoreClinical(pairs)).truePositives, k(scoreClinical(pairs)).falseNegatives], [0, 1]);
+  const u = scoreClinical(pairs, { uncertainAsPresent: true });
+  assert.deepEqual([k(u).truePositives, k(u).falseNegatives], [1, 0]);
+});
+
 test('sleep, activation and artifact errors are insignificant', () => {
   const s = scoreClinical([
     {
