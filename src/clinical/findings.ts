@@ -359,6 +359,10 @@ export const SLOWING_TERMS: readonly string[] = [
   'excessive theta',
   'excess delta',
   'excessive delta',
+  'excess diffuse theta',
+  'excessive diffuse theta',
+  'excess diffuse delta',
+  'excessive diffuse delta',
   'focal delta',
   'slow for age',
   'background is slow',
@@ -431,7 +435,16 @@ export const ARTIFACT_SOURCE_TERMS: Record<
   artifact_electrode: ['electrode', 'electrode pop', 'lead', 'impedance', 'salt bridge'],
   artifact_line_noise: ['60 Hz', '60-Hz', '50 Hz', '50-Hz', 'line noise', 'line', 'mains', 'AC'],
   artifact_ecg: ['ECG', 'EKG', 'cardiac', 'pulse', 'cardioballistic'],
-  artifact_movement: ['movement', 'motion', 'patting', 'chewing', 'sweat', 'sweating', 'respiratory'],
+  artifact_movement: [
+    'movement',
+    'motion',
+    'patting',
+    'chewing',
+    'sweat',
+    'sweating',
+    'respiratory',
+    'ventilator',
+  ],
 };
 
 /** Phrases naming the posterior dominant rhythm; a nearby "N Hz" or "N-M Hz" gives its frequency. */
@@ -543,6 +556,12 @@ export const UNCERTAINTY_PRE_TRIGGERS: readonly string[] = [
 export const UNCERTAINTY_POST_TRIGGERS: readonly string[] = [
   'cannot be excluded',
   'cannot be ruled out',
+  'cannot be entirely excluded',
+  'cannot be completely excluded',
+  'cannot be definitely excluded',
+  'cannot be definitively excluded',
+  'cannot be entirely ruled out',
+  'cannot be completely ruled out',
   'can not be excluded',
   'could not be excluded',
   'could not be ruled out',

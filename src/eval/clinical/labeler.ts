@@ -115,7 +115,17 @@ function findAll<T>(text: string, list: Phrase<T>[]): Span<T>[] {
 
 type Family =
   | { kind: FindingKind }
-  | { generic: 'slowing' | 'epileptiform' | 'periodic' | 'rhythmic' | 'artifact' | 'attenuation' | 'pdr' };
+  | {
+      generic:
+        | 'slowing'
+        | 'epileptiform'
+        | 'periodic'
+        | 'rhythmic'
+        | 'artifact'
+        | 'attenuation'
+        | 'pdr'
+        | 'driving';
+    };
 
 const ARTIFACT_KINDS = Object.keys(ARTIFACT_SOURCE_TERMS) as (keyof typeof ARTIFACT_SOURCE_TERMS)[];
 
@@ -145,6 +155,7 @@ const MENTION_PHRASES: Phrase<Family>[] = [
   ),
   ...phrases<Family>(['asymmetric', 'asymmetrical', 'asymmetrically'], { kind: 'asymmetry' }),
   ...phrases<Family>(PDR_TERMS, { generic: 'pdr' }),
+  ...phrases<Family>(['driving'], { generic: 'driving' }),
   // "a 9.5 Hz alpha" / "9 Hz alpha activity": alpha right after a frequency is the PDR.
   { re: /(?<=\d\s?-?\s?(?:Hz|hz)\s)alpha(?:\s+(?:activity|rhythm))?\b/g, value: { generic: 'pdr' } },
 ];
@@ -350,10 +361,10 @@ export function labelReport(text: string): ClinicalLabels {
       if (seizureCount === null) seizureCount = 0;
     }
     if (section.category === 'epileptiform' && none) {
-      raw.push(
-        { kind: 'focal_epileptiform', polarity: 'absent' },
-        { kind: 'generalized_epileptiform', polarity: 'absent' },
-      );
+      const kinds: FindingKind[] = /periodic|rhythmic|rpp/i.test(section.name)
+        ? ['lpd', 'gpd', 'bipd', 'lrda', 'grda']
+        : ['focal_epileptiform', 'generalized_epileptiform'];
+      for (const kind of kinds) raw.push({ kind, polarity: 'absent' });
     }
     for (const sentence of sentences) {
       const v = verdictOf(sentence, isImpression);
@@ -638,6 +649,13 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
         // Attenuation is an asymmetry only when lateralized ("right hemispheric attenuation").
         if (loc.sides.some((s) => s === 'left' || s === 'right') && !/eye|opening|closure/i.test(near)) {
           findings.push(describe('asymmetry', polarity, loc, near));
+        }
+        break;
+      }
+      case 'driving': {
+        // "symmetric driving" after "Photic:" or in a sentence about photic stimulation.
+        if (/photic|flash|stimulation|\bIPS\b/i.test(`${ctx.sectionName} ${ctx.sentence}`)) {
+          findings.push({ kind: 'photic_driving', polarity });
         }
         break;
       }

@@ -448,6 +448,36 @@ describe('impression and sections', () => {
     assert.ok(performance.now() - t0 < 5000, 'under 5 s for 100 kB');
     assert.equal(l.pdrHz, 9);
   });
+  test('a paediatric report: independent bilateral centrotemporal spikes, bare "driving" after "Photic:"', () =>
+    check(
+      [
+        'REASON FOR REFERRAL: 8 year old boy with nocturnal facial twitching; rule out benign rolandic epilepsy.',
+        'FINDINGS: Awake background shows a symmetric, reactive 9 Hz alpha rhythm. During sleep there are frequent independent left and right centrotemporal spikes (C3/T3 and C4/T4), markedly activated by sleep. HV: normal build-up. Photic: no photoparoxysmal response; symmetric driving.',
+        'IMPRESSION: Abnormal EEG due to frequent independent bilateral centrotemporal spikes, activated in sleep.',
+      ].join('\n'),
+      {
+        abnormal: true,
+        pdrHz: 9,
+        present: ['photic_driving', 'hyperventilation_slowing'],
+        absent: ['photoparoxysmal_response'],
+        attrs: { focal_epileptiform: { side: 'bilateral', region: 'centrotemporal' } },
+      },
+    ));
+  test('an ICU report: burst suppression, an empty RPP section, artifacts', () =>
+    check(
+      'Background: Burst-suppression pattern on propofol.\nRhythmic/periodic patterns: none.\nSeizures: none.\nArtifacts: ventilator artifact; intermittent ECG artifact.\nImpression: Severely abnormal EEG due to burst suppression.',
+      {
+        abnormal: true,
+        present: ['burst_suppression', 'artifact_movement', 'artifact_ecg'],
+        absent: ['lpd', 'gpd', 'lrda', 'grda', 'seizure'],
+        notPresent: ['focal_epileptiform'],
+      },
+    ));
+  test('"cannot be entirely excluded" keeps a counted seizure uncertain', () =>
+    check('A single focal seizure cannot be entirely excluded. There is excessive diffuse theta.', {
+      uncertain: ['seizure'],
+      present: ['generalized_slowing'],
+    }));
   test('a non-string input throws CelmError', () => {
     assert.throws(() => labelReport(42 as unknown as string), CelmError);
   });
