@@ -3,7 +3,9 @@
  * `celm preprocess` and through MNE-Python (read, filter, notch, resample, segment), each in its own
  * process: wall time, peak resident memory and the ratios.
  *
- *   npx tsc -p . && node dist/bench/preprocess.js [--hours 1,24] [--no-mne] [--jobs N]
+ *   npx tsc -p . && node dist/bench/preprocess.js [--hours 1,24] [--no-mne] [--jobs N (default 2)]
+ *
+ * celm runs once with one thread and once with --jobs N (one recording: its channels shared by N threads).
  *
  * Recordings: 21 channels of the 10-20 system at 256 Hz (EDF+C), pink-ish noise with a 10 Hz posterior
  * rhythm, written with celm's EdfWriter into bench/out/ (kept for later runs).
@@ -90,7 +92,7 @@ export function eegRecording(hours: number, fs = 256): string {
 function row(name: string, m: Measured | null): string {
   return m
     ? `${name.padEnd(8)} ${m.seconds.toFixed(1).padStart(8)} s ${m.maxRssMiB.toFixed(0).padStart(7)} MiB`
-    : `${name.padEnd(8)} (skipped)`;
+    : `${name.padEnd(10)} (skipped)`;
 }
 
 function main(): void {
@@ -98,7 +100,7 @@ function main(): void {
   const hi = args.indexOf('--hours');
   const hours = hi >= 0 ? args[hi + 1].split(',').map(Number) : [1];
   const ji = args.indexOf('--jobs');
-  const jobs = ji >= 0 ? args[ji + 1] : '1';
+  const jobs = ji >= 0 ? args[ji + 1] : '2';
   const withMne = !args.includes('--no-mne') && hasMne();
   for (const h of hours) {
     const t0 = Date.now();
@@ -106,26 +108,37 @@ function main(): void {
     console.log(`\n${h}-h recording: ${file} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const out = mkdtempSync(join(tmpdir(), 'celm-bench-pre-'));
     try {
-      const celm = measure(process.execPath, [
-        join(repo, 'bin', 'celm.js'),
-        'preprocess',
-        file,
-        '--out',
-        join(out, 'celm'),
-        '--force',
-        '--quiet',
-        '--jobs',
-        jobs,
-      ]);
+      const run = (j: string) =>
+        measure(process.execPath, [
+          join(repo, 'bin', 'celm.js'),
+          'preprocess',
+          file,
+          '--out',
+          join(out, `celm-${j}`),
+          '--force',
+          '--quiet',
+          '--jobs',
+          j,
+        ]);
+      const celm1 = run('1');
+      const celmN = jobs !== '1' ? run(jobs) : null;
       const mne = withMne
         ? measure(debianPython, [join(repo, 'bench', 'preprocess_mne.py'), file, join(out, 'mne.npy')])
         : null;
-      console.log(row('celm', celm));
+      console.log(row('celm', celm1));
+      if (celmN) console.log(row(`celm -j${jobs}`, celmN));
       console.log(row('MNE', mne));
-      if (mne)
-        console.log(
-          `ratio    MNE/celm time ${(mne.seconds / celm.seconds).toFixed(2)}x, celm/MNE memory ${(celm.maxRssMiB / mne.maxRssMiB).toFixed(2)}`,
-        );
+      if (mne) {
+        for (const [name, c] of [
+          ['celm', celm1],
+          [`celm -j${jobs}`, celmN],
+        ] as const) {
+          if (!c) continue;
+          console.log(
+            `ratio    ${name}: MNE/celm time ${(mne.seconds / c.seconds).toFixed(2)}x, celm/MNE peak memory ${(c.maxRssMiB / mne.maxRssMiB).toFixed(3)}`,
+          );
+        }
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
