@@ -276,6 +276,79 @@ export async function makeDocFigures(out: string): Promise<void> {
       ),
       join(out, 'generalized-spike-wave'),
     );
+    // 7) Artifacts: blinks with eyes open, muscle, an electrode pop, line noise at the bad electrode.
+    const art = findSpec('normal', 20 * 60, (s) =>
+      s.artifacts.pops.some(
+        (p) =>
+          state(s, p.t) === 'eo' &&
+          s.artifacts.blinks.some((b) => Math.abs(b - p.t) < 4) &&
+          s.artifacts.muscle.some(
+            (m) => m.start < p.t + 5 && m.start + m.duration > p.t - 5 && m.duration > 1,
+          ),
+      ),
+    );
+    const fArt = join(tmp, 'artifacts.edf');
+    writeRecordingEdf(art, fArt, site, patient);
+    const pop = art.artifacts.pops.find(
+      (p) =>
+        state(art, p.t) === 'eo' &&
+        art.artifacts.blinks.some((b) => Math.abs(b - p.t) < 4) &&
+        art.artifacts.muscle.some(
+          (m) => m.start < p.t + 5 && m.start + m.duration > p.t - 5 && m.duration > 1,
+        ),
+    )!;
+    const a0 = Math.floor(pop.t) - 5;
+    await saveFigure(
+      bipolarPage(
+        fArt,
+        a0,
+        10,
+        `Artifacts: eye blinks (Fp1/Fp2), muscle, electrode pop at ${pop.electrode}`,
+        150,
+        [
+          ...art.artifacts.blinks
+            .filter((t) => t >= a0 && t < a0 + 10)
+            .map((t) => ({ time: t, text: 'blink', color: '#2c7fb8' })),
+          { time: pop.t, text: `pop ${pop.electrode}`, color: '#8e44ad' },
+        ],
+      ),
+      join(out, 'artifacts'),
+    );
+    // 8) Photic driving (adult, a train above the alpha band) and hyperventilation build-up in a child.
+    const ph = findSpec(
+      'normal',
+      20 * 60,
+      (s) => (s.photic?.drivingUv ?? 0) > 15 && s.photic!.trains.some((t) => t.hz >= 14 && t.hz <= 17),
+    );
+    const fPh = join(tmp, 'photic.edf');
+    writeRecordingEdf(ph, fPh, site, patient);
+    const train = ph.photic!.trains.find((t) => t.hz >= 14 && t.hz <= 17)!;
+    await saveFigure(
+      bipolarPage(
+        fPh,
+        Math.floor(train.start) - 3,
+        10,
+        `Photic stimulation at ${train.hz} Hz: occipital driving at the flash rate`,
+        100,
+      ),
+      join(out, 'photic-driving'),
+    );
+    const act = findSpec('normal', 20 * 60, (s) => (s.hv?.slowingUv ?? 0) > 150 && !s.hv?.poorEffort, {
+      age: 10,
+    });
+    const fAct = join(tmp, 'activation.edf');
+    writeRecordingEdf(act, fAct, site, patient);
+    const hv = act.hv!;
+    await saveFigure(
+      bipolarPage(
+        fAct,
+        Math.floor(hv.start + hv.duration) - 8,
+        10,
+        'End of hyperventilation in a 10-year-old: frontal rhythmic delta build-up',
+        200,
+      ),
+      join(out, 'hyperventilation'),
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -375,7 +375,11 @@ export class SignalSynth {
         if (t < 0) continue;
         env[i] = eff * (t < hv.duration ? (t / hv.duration) ** 2 : Math.exp(-(t - hv.duration) / 25));
       }
-      this.addResonator(setup.uniform(2, 3), 1, hv.slowingUv, generalizedField(0.5, [0, 0.55], 0.7), env);
+      // Bisynchronous, frontally predominant: a steep anterior-posterior gradient (seen in bipolar chains).
+      const w = fieldAt(0, 0.7, 0.45);
+      const w2 = fieldAt(0, 0.2, 0.5);
+      for (let i = 0; i < NE; i++) w[i] = Math.max(w[i], 0.6 * w2[i]);
+      this.addResonator(setup.uniform(2, 3), 0.8, hv.slowingUv, w, env);
     }
     // Slowing.
     for (const sl of s.slowing) {

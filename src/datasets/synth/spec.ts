@@ -605,7 +605,7 @@ export function sampleSpec(rng: Rng, o: SpecOptions, seed: number): RecordingSpe
     ? {
         ...hvWin,
         slowingUv: round(
-          child ? rng.uniform(60, 150) : rng.chance(0.4) ? rng.uniform(25, 60) : rng.uniform(0, 15),
+          child ? rng.uniform(100, 250) : rng.chance(0.4) ? rng.uniform(30, 70) : rng.uniform(0, 15),
           0,
         ),
         poorEffort: rng.chance(0.1),
