@@ -14,7 +14,7 @@
  *    over "spike"). Generic words (slowing, spikes, periodic discharges, rhythmic delta, artifact) get their
  *    kind from the words around them: generalized words, side and region words, electrodes.
  * 5. Give each mention a polarity from NegEx-style triggers in its clause: a pre-trigger ("no", "without",
- *    "possible") reaches up to 6 words forward, a post-trigger ("not seen", "cannot be excluded") up to 4
+ *    "possible") reaches up to 6 words forward, a post-trigger ("not seen", "cannot be excluded") up to 5
  *    words back; "but", "other than", "which" ... end a scope. "history of", "risk of", "rule out" before a
  *    mention drop it.
  * 6. Merge per kind: present beats uncertain beats absent; keep one finding per distinct side/region.
@@ -56,7 +56,7 @@ import {
   UNCERTAINTY_PRE_TRIGGERS,
 } from '../../clinical/findings.js';
 import { CelmError } from '../../errors.js';
-import { IGNORED_CATEGORIES, type ReportSection, splitSections } from './sections.js';
+import { IGNORED_CATEGORIES, splitSections } from './sections.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Phrase matching
@@ -311,7 +311,7 @@ function polarityOf(clause: string, start: number, end: number): Polarity | null
     if (t.value === 'notfinding') return null;
     polarity = t.value === 'neg' ? 'absent' : 'uncertain';
   }
-  // Post-triggers: within 4 words after the mention; uncertainty ("cannot be excluded") wins over negation.
+  // Post-triggers: within 5 words after the mention; uncertainty ("cannot be excluded") wins over negation.
   const after = clause.slice(end, end + 200);
   const u = findAll(after, POST_TRIGGERS)[0];
   if (u && countWords(after.slice(0, u.start)) <= 5) {
@@ -326,7 +326,6 @@ function polarityOf(clause: string, start: number, end: number): Polarity | null
 
 interface Context {
   sectionName: string;
-  category: ReportSection['category'];
   sentence: string;
 }
 
@@ -381,7 +380,7 @@ export function labelReport(text: string): ClinicalLabels {
       // encephalopathy") are not findings of this recording.
       if (GENERAL_STATEMENT_RE.test(sentence)) continue;
       for (const clause of sentence.split(/;\s*/)) {
-        const ctx: Context = { sectionName: section.name, category: section.category, sentence };
+        const ctx: Context = { sectionName: section.name, sentence };
         const out = labelClause(clause, ctx);
         if (out.findings.length > 0 || out.pdrHz !== null) describesRecord = true;
         raw.push(...out.findings);
@@ -851,11 +850,4 @@ function consolidate(raw: Finding[]): Finding[] {
     out.push({ ...f });
   }
   return out;
-}
-
-/** Labels of a report keyed by kind, for quick lookups: the polarity of each kind the report mentions. */
-export function polarityByKind(labels: ClinicalLabels): Map<FindingKind, Polarity> {
-  const m = new Map<FindingKind, Polarity>();
-  for (const f of labels.findings) m.set(f.kind, f.polarity);
-  return m;
 }
