@@ -77,7 +77,9 @@ export function phraseRegex(term: string, flags = 'g'): RegExp {
   if (/[A-Za-z]$/.test(last) && !/s$/i.test(last)) src += '(?:e?s)?';
   const caps = (term.match(/[A-Z]/g) ?? []).length;
   const ci = caps < 2 ? 'i' : '';
-  return new RegExp(`(?<![A-Za-z0-9])${src}(?![A-Za-z0-9])`, flags + ci);
+  // A phrase that starts with a number ("6 Hz spike-and-wave") must not be the end of a range ("4-6 Hz").
+  const before = /^\d/.test(term) ? String.raw`(?<![A-Za-z0-9.\-–])(?<!\bto\s)` : '(?<![A-Za-z0-9])';
+  return new RegExp(`${before}${src}(?![A-Za-z0-9])`, flags + ci);
 }
 
 function phrases<T>(terms: readonly string[], value: T): Phrase<T>[] {

@@ -183,6 +183,14 @@ const cases: [string, Expect][] = [
     { present: ['normal_variant'], notPresent: ['generalized_epileptiform'] },
   ],
   [
+    'Bursts of 4-6 Hz spike-and-wave were seen.',
+    { present: ['generalized_epileptiform'], notPresent: ['normal_variant'] },
+  ],
+  [
+    'Bursts of 3 to 6 Hz spike-and-wave.',
+    { present: ['generalized_epileptiform'], notPresent: ['normal_variant'] },
+  ],
+  [
     'Rhythmic midtemporal theta of drowsiness (RMTD) was seen bilaterally.',
     { attrs: { normal_variant: { variant: 'rmtd' } }, notPresent: ['focal_slowing'] },
   ],
