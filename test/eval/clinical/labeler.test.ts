@@ -152,6 +152,9 @@ const cases: [string, Expect][] = [
     'The sharp waves were seen on the left, but not on the right.',
     { attrs: { focal_epileptiform: { side: 'left' } } },
   ],
+  ['Sharp waves at T7 and P7.', { attrs: { focal_epileptiform: { side: 'left', region: 'temporal' } } }],
+  ['Sharp waves at T8.', { attrs: { focal_epileptiform: { side: 'right', region: 'temporal' } } }],
+  ['Spikes maximal at Cz.', { attrs: { focal_epileptiform: { side: 'midline', region: 'central' } } }],
   // --- normal variants: never epileptiform
   [
     'Wicket spikes were seen over the left temporal region in drowsiness.',
