@@ -144,7 +144,7 @@ export class OnnxTracer {
   }
   private ints(v: number[]): SymTensor {
     const b = Buffer.alloc(8 * v.length);
-    v.forEach((x, i) => b.writeBigInt64LE(BigInt(x), 8 * i));
+    for (let i = 0; i < v.length; i++) b.writeBigInt64LE(BigInt(v[i]), 8 * i);
     return this.init([v.length], 'int64', b);
   }
   private scalar(v: number): SymTensor {
