@@ -651,6 +651,11 @@ export const SIDE_WORDS: Record<Side, readonly string[]> = {
     'both hemispheres',
     'independent bilateral',
     'multifocal',
+    'bifrontal',
+    'bitemporal',
+    'bicentral',
+    'biparietal',
+    'bioccipital',
   ],
   midline: ['midline', 'vertex region', 'central midline'],
 };
@@ -660,8 +665,9 @@ export const REGION_WORDS: Record<Region, readonly string[]> = {
   frontotemporal: ['frontotemporal', 'fronto-temporal', 'anterior temporal', 'inferior frontal'],
   centrotemporal: ['centrotemporal', 'centro-temporal', 'rolandic'],
   parietooccipital: ['parietooccipital', 'parieto-occipital', 'posterior quadrant', 'temporo-occipital'],
-  temporal: ['temporal', 'mid-temporal', 'midtemporal', 'posterior temporal', 'temporally'],
+  temporal: ['bitemporal', 'temporal', 'mid-temporal', 'midtemporal', 'posterior temporal', 'temporally'],
   frontal: [
+    'bifrontal',
     'frontal',
     'frontally',
     'frontocentral',
@@ -670,7 +676,7 @@ export const REGION_WORDS: Record<Region, readonly string[]> = {
     'anterior',
     'anteriorly',
   ],
-  central: ['central', 'centroparietal', 'centro-parietal', 'parasagittal'],
-  parietal: ['parietal'],
-  occipital: ['occipital', 'occipitally'],
+  central: ['bicentral', 'central', 'centroparietal', 'centro-parietal', 'parasagittal'],
+  parietal: ['biparietal', 'parietal'],
+  occipital: ['bioccipital', 'occipital', 'occipitally'],
 };

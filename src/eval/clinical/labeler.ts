@@ -139,6 +139,20 @@ const MENTION_PHRASES: Phrase<Family>[] = [
       .map((t) => ({ re: phraseRegex(t), value: { kind } as Family, key: phraseKey(t) })),
   ),
   ...phrases<Family>(SLOWING_TERMS, { generic: 'slowing' }),
+  // Slowing said with a few words in between: "an excess of diffuse theta", "the background is disorganized
+  // and slow", "bursts of bifrontal delta" (rhythmic delta is left to the RDA rules).
+  {
+    re: /\bexcess(?:ive)?\s+(?:amount\s+)?(?:of\s+)?(?:diffuse\s+|generali[sz]ed\s+|intermixed\s+|focal\s+)?(?:theta|delta)\b/gi,
+    value: { generic: 'slowing' },
+  },
+  {
+    re: /\b(?:background|record|activity)\s+(?:is|was|appears)\s+(?:\w+\s+){0,3}?slow(?:ed)?\b/gi,
+    value: { generic: 'slowing' },
+  },
+  {
+    re: /\b(?:bursts|runs|periods)\s+of\s+(?:(?!rhythmic)[a-z-]+\s+){0,2}?(?:delta|theta)(?:\s+(?:activity|waves))?\b/gi,
+    value: { generic: 'slowing' },
+  },
   ...phrases<Family>(EPILEPTIFORM_TERMS, { generic: 'epileptiform' }),
   ...phrases<Family>(PERIODIC_TERMS, { generic: 'periodic' }),
   ...phrases<Family>(RHYTHMIC_DELTA_TERMS, { generic: 'rhythmic' }),
@@ -579,8 +593,11 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
       case 'slowing': {
         // Postictal slowing belongs to the seizure it follows.
         if (/\bpost-?ictal\b/i.test(prefix)) break;
-        const focal =
-          loc.sides.length > 0 && !loc.generalized ? true : loc.regions.length > 0 && !loc.generalized;
+        // Slowing on both sides at once ("bifrontal delta", "bilateral slowing") is generalized with a
+        // predominance; "independent" bilateral slowing stays focal (on both sides).
+        const bilateralOnly =
+          loc.sides.length > 0 && loc.sides.every((x) => x === 'bilateral') && !/independent/i.test(near);
+        const focal = !loc.generalized && !bilateralOnly && (loc.sides.length > 0 || loc.regions.length > 0);
         if (focal) {
           findings.push(describe('focal_slowing', polarity, loc, near));
         } else if (HV_RE.test(ctx.sentence)) {

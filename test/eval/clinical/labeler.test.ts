@@ -72,6 +72,20 @@ const cases: [string, Expect][] = [
   ],
   ['Continuous polymorphic delta over the left hemisphere.', { attrs: { focal_slowing: { side: 'left' } } }],
   ['No focal or generalized slowing.', { absent: ['focal_slowing', 'generalized_slowing'] }],
+  ['There is an excess of theta for age.', { present: ['generalized_slowing'] }],
+  ['The background is disorganized and slow.', { present: ['generalized_slowing'] }],
+  [
+    'Intermittent bursts of bifrontal delta.',
+    { attrs: { generalized_slowing: { region: 'frontal', band: 'delta' } }, notPresent: ['focal_slowing'] },
+  ],
+  [
+    'Independent bitemporal slowing.',
+    { attrs: { focal_slowing: { side: 'bilateral', region: 'temporal' } } },
+  ],
+  [
+    'There are runs of generalized rhythmic delta activity (GRDA).',
+    { present: ['grda'], notPresent: ['generalized_slowing'] },
+  ],
   [
     'Hyperventilation produced a normal build-up.',
     { present: ['hyperventilation_slowing'], notPresent: ['generalized_slowing'] },
