@@ -189,6 +189,27 @@ export function designNotch(fs: number, freqs: number[], transBandwidth = 1): Fl
 /** Full linear convolution of two kernels (used once per design, to merge band-pass and notch). */
 export function convolve(a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length + b.length - 1);
+  if (a.length * b.length > 4e6) {
+    // Long kernels (high sample rates): by FFT, exact to rounding.
+    const N = nextPow2(out.length);
+    const fa = new Float64Array(2 * N);
+    const fb = new Float64Array(2 * N);
+    const sa = new Float64Array(2 * N);
+    const sb = new Float64Array(2 * N);
+    for (let i = 0; i < a.length; i++) fa[2 * i] = a[i];
+    for (let i = 0; i < b.length; i++) fb[2 * i] = b[i];
+    complexFft(fa, sa);
+    complexFft(fb, sb);
+    for (let k = 0; k < 2 * N; k += 2) {
+      const re = sa[k] * sb[k] - sa[k + 1] * sb[k + 1];
+      const im = sa[k] * sb[k + 1] + sa[k + 1] * sb[k];
+      sa[k] = re;
+      sa[k + 1] = im;
+    }
+    complexIfft(sa, fa);
+    for (let i = 0; i < out.length; i++) out[i] = fa[2 * i];
+    return out;
+  }
   for (let i = 0; i < a.length; i++) {
     const ai = a[i];
     if (ai === 0) continue;

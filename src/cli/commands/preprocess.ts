@@ -102,7 +102,10 @@ export function registerPreprocess(program: Command): void {
             progress.delete(e.file);
             finished++;
             if (!opts.quiet && tty) process.stderr.write('\r\x1b[K');
-            if (e.type === 'failed') process.stderr.write(`celm: failed: ${e.file}: ${e.message}\n`);
+            if (e.type === 'failed')
+              process.stderr.write(
+                `celm: failed: ${e.message.startsWith(e.file) ? e.message : `${e.file}: ${e.message}`}\n`,
+              );
             else if (!opts.quiet)
               process.stderr.write(
                 `${e.skipped ? 'skipped (up to date)' : 'done'}: ${e.file} -> ${e.id} (${e.segments} segments${e.skipped ? '' : `, ${e.seconds.toFixed(1)} s`})\n`,
