@@ -403,6 +403,13 @@ export function runPipeline(
     g.clipLo.push(lo + half);
     g.clipHi.push(hi - half);
   }
+  if (groups.length === 0) {
+    const shown = labels.filter((_, i) => !reader.signals[i].isAnnotation).slice(0, 8);
+    throw new CelmError(
+      'no-eeg',
+      `${reader.file}: no signal maps to CELM's 22 referential EEG channels (labels: ${shown.length ? shown.map((l) => `"${l}"`).join(', ') : 'none'})`,
+    );
+  }
   const fsOut = settings.sfreq;
   const segLen = Math.round(settings.segmentSeconds * fsOut);
   const step = Math.round((settings.segmentSeconds - settings.overlapSeconds) * fsOut);
@@ -410,12 +417,15 @@ export function runPipeline(
   // Segment counts per block (known up front from MNE's output lengths).
   const blocks = reader.blocks;
   const blockOut = blocks.map((b) => {
-    if (groups.length === 0) return Math.max(Math.round(b.duration * fsOut), 0);
-    const g = groups[0];
-    const n = b.numRecords * reader.signals[g.signals[0]].samplesPerRecord;
-    return settings.resampleTiming === 'mne'
-      ? mneResampleTiming(n, g.rate, fsOut).nOut
-      : Math.max(Math.round((n * fsOut) / g.rate), 1);
+    // Channels of different rates may round to output lengths one sample apart: use the shortest.
+    return Math.min(
+      ...groups.map((g) => {
+        const n = b.numRecords * reader.signals[g.signals[0]].samplesPerRecord;
+        return settings.resampleTiming === 'mne'
+          ? mneResampleTiming(n, g.rate, fsOut).nOut
+          : Math.max(Math.round((n * fsOut) / g.rate), 1);
+      }),
+    );
   });
   const blockReports: BlockReport[] = [];
   let nSeg = 0;
@@ -424,13 +434,6 @@ export function runPipeline(
     blockReports.push({ start: b.start, duration: b.duration, firstSegment: nSeg, segments: k });
     nSeg += k;
   });
-  if (groups.length === 0) {
-    const shown = labels.filter((_, i) => !reader.signals[i].isAnnotation).slice(0, 8);
-    throw new CelmError(
-      'no-eeg',
-      `${reader.file}: no signal maps to CELM's 22 referential EEG channels (labels: ${shown.length ? shown.map((l) => `"${l}"`).join(', ') : 'none'})`,
-    );
-  }
   hooks.begin?.({ nSegments: nSeg, segmentSamples: segLen });
 
   // Per-segment stores.

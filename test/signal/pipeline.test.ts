@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { EdfReader } from '../../src/formats/edf/index.js';
+import { EdfReader, EdfWriter } from '../../src/formats/edf/index.js';
 import { readNpy } from '../../src/formats/npy.js';
 import {
   bandPower,
@@ -264,4 +265,43 @@ test('threads: channels filtered in a worker give identical output', () => {
   });
   assert.deepEqual(two.result.mask, one.result.mask);
   assert.deepEqual(two.result.bandpower, one.result.bandpower);
+});
+
+test('channels at different sample rates are filtered at their own rates and aligned at 200 Hz', () => {
+  const dir = tempDir();
+  const path = join(dir, 'mixed.edf');
+  const rates = LABELS_1020.map((_, i) => (i % 2 ? 500 : 256));
+  const w = EdfWriter.create(path, {
+    format: 'EDF+C',
+    startDateTime: '2024-01-01T10:00:00',
+    recordDuration: 1,
+    signals: LABELS_1020.map((l, i) => ({
+      label: l,
+      physicalDimension: 'uV',
+      physicalMin: -500,
+      physicalMax: 500,
+      samplesPerRecord: rates[i],
+    })),
+  });
+  const seconds = 30;
+  w.writeRecords(
+    rates.map((fs) =>
+      Float64Array.from({ length: seconds * fs }, (_, k) => 20 * Math.sin((2 * Math.PI * 7 * k) / fs)),
+    ),
+    seconds,
+  );
+  w.close();
+  const { result, segments } = run(path);
+  assert.equal(result.nSegments, 3);
+  assert.deepEqual(result.warnings, []);
+  assert.deepEqual(
+    result.filter.map((f) => f.rate),
+    [256, 500],
+  );
+  // The same 7 Hz sine comes out in phase on a 256 Hz and a 500 Hz channel.
+  const a = segments[1].subarray(ix('Fp1') * 2000, ix('Fp1') * 2000 + 2000);
+  const b = segments[1].subarray(ix('Fp2') * 2000, ix('Fp2') * 2000 + 2000);
+  let d = 0;
+  for (let k = 0; k < 2000; k++) d = Math.max(d, Math.abs(a[k] - b[k]));
+  assert.ok(d < 0.5, `max difference ${d} uV between rates`);
 });
