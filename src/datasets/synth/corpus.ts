@@ -318,6 +318,7 @@ export function specsFor(
         age: plan.patient.age,
         ecgChannel: siteRng.chance(site.ecg),
         eogChannel: siteRng.chance(site.eog),
+        fpzChannel: site.fpz,
         annotationStyle: site.annotationStyle,
         setting,
         focus,

@@ -70,12 +70,21 @@ export async function makeDocFigures(out: string): Promise<void> {
     const normal = findSpec(
       'normal',
       20 * 60,
-      (s) => s.pdr !== null && s.artifacts.lineNoiseUv === 0 && !s.artifacts.badElectrode,
+      (s) =>
+        s.pdr !== null &&
+        s.pdr.amplitudeUv >= 40 &&
+        s.artifacts.lineNoiseUv === 0 &&
+        !s.artifacts.badElectrode,
     );
     const fNormal = join(tmp, 'normal.edf');
     writeRecordingEdf(normal, fNormal, site, patient);
     const eo = normal.states.find(
-      (x, i) => i > 0 && x.state === 'eo' && normal.states[i - 1].state === 'ec' && x.start > 20,
+      (x, i) =>
+        i > 0 &&
+        x.state === 'eo' &&
+        normal.states[i - 1].state === 'ec' &&
+        normal.states[i - 1].duration > 15 &&
+        !normal.artifacts.muscle.some((m) => m.start < x.start + 3 && m.start + m.duration > x.start - 8),
     )!;
     await saveFigure(
       bipolarPage(

@@ -32,7 +32,12 @@ export function writeRecordingEdf(
 ): { clipped: number; labels: string[] } {
   const synth = new SignalSynth(spec);
   const fs = spec.sampleRate;
-  const signals: SignalSpec[] = synth.names.map((name) => {
+  // Every electrode is generated; Fpz is written only by sites that record it.
+  const keep = synth.names
+    .map((name, i) => (name === 'Fpz' && !spec.fpzChannel ? -1 : i))
+    .filter((i) => i >= 0);
+  const signals: SignalSpec[] = keep.map((i) => {
+    const name = synth.names[i];
     const isEcg = name === 'ECG';
     const isEog = name === 'EOG';
     const label = isEcg
@@ -71,7 +76,10 @@ export function writeRecordingEdf(
     for (let r = 0; r < records; r += BLOCK_RECORDS) {
       const count = Math.min(BLOCK_RECORDS, records - r);
       const data = synth.render(r * fs, count * fs);
-      writer.writeRecords(data, count);
+      writer.writeRecords(
+        keep.map((i) => data[i]),
+        count,
+      );
       onProgress?.(r + count);
     }
     writer.close();

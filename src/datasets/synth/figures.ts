@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { EdfReader } from '../../formats/edf/index.js';
 import { eegPageSvg, linePlotSvg, type Series, svgToPng, type Trace } from '../../plot/svg.js';
-import { DOUBLE_BANANA, EEG_ELECTRODES } from './montage.js';
+import { DOUBLE_BANANA } from './montage.js';
 import { welch } from './spectrum.js';
 
 /** Finds the file's channel for an electrode, whatever the site's label style. */
@@ -25,7 +25,7 @@ export function readElectrodes(
   start: number,
   duration: number,
 ): Record<string, Float32Array> {
-  const names = EEG_ELECTRODES.filter((e) => e !== 'A1' && e !== 'A2');
+  const names = [...new Set(DOUBLE_BANANA.flat())];
   const idx = names.map((e) => findChannel(reader, e));
   const win = reader.readWindow(start, duration, { channels: idx, unit: 'uV' });
   const out: Record<string, Float32Array> = {};

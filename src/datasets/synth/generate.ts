@@ -32,6 +32,8 @@ class Resonator {
   private g: number;
   private x1 = 0;
   private x2 = 0;
+  /** Scratch noise buffer shared by all resonators (filled and consumed within one fill()). */
+  private static noise = new Float64Array(0);
   constructor(hz: number, bw: number, fs: number) {
     const r = Math.exp((-Math.PI * bw) / fs);
     this.a1 = 2 * r * Math.cos((2 * Math.PI * hz) / fs);
@@ -46,8 +48,14 @@ class Resonator {
     let x1 = this.x1;
     let x2 = this.x2;
     const { a1, a2, g } = this;
+    let noise = drive;
+    if (!noise) {
+      if (Resonator.noise.length < n) Resonator.noise = new Float64Array(n);
+      noise = Resonator.noise;
+      rng.fillGauss(noise, n);
+    }
     for (let k = 0; k < n; k++) {
-      const x = a1 * x1 + a2 * x2 + (drive ? drive[k] : rng.gauss());
+      const x = a1 * x1 + a2 * x2 + noise[k];
       x2 = x1;
       x1 = x;
       out[k] = x * g;
@@ -97,7 +105,7 @@ function generalizedField(floor: number, center: [number, number] = [0, 0.45], s
 }
 
 export interface ChannelLayout {
-  /** Electrode names of the EEG channels in file order (21), then 'ECG' / 'EOG' when present. */
+  /** Electrode names of the EEG channels (all generated), then 'ECG' / 'EOG' when present. */
   names: string[];
 }
 
@@ -145,7 +153,7 @@ export class SignalSynth {
       const ws: number[] = [];
       let norm = 0;
       for (let j = 0; j < NE; j++)
-        if (w[j] > 0.1) {
+        if (w[j] > 0.25) {
           idx.push(j);
           ws.push(w[j]);
           norm += w[j] * w[j];
@@ -303,10 +311,11 @@ export class SignalSynth {
         }
         // The same shared noise for both sides within a block: generated once per block.
         if (sharedFor !== blockId) {
-          for (let k = 0; k < n; k++) shared[k] = this.rng.gauss();
+          this.rng.fillGauss(shared, n);
           sharedFor = blockId;
         }
-        for (let k = 0; k < n; k++) own[k] = 0.8 * shared[k] + 0.6 * this.rng.gauss();
+        this.rng.fillGauss(own, n);
+        for (let k = 0; k < n; k++) own[k] = 0.8 * shared[k] + 0.6 * own[k];
         if (side === 1) blockId++;
         return own;
       };
@@ -743,8 +752,10 @@ export class SignalSynth {
       let s1 = st[NE + c];
       let s2 = st[2 * NE + c];
       const base = c * n;
+      const noise = this.buf.sin; // scratch, overwritten by line noise later
+      this.rng.fillGauss(noise, n);
       for (let k = 0; k < n; k++) {
-        const w = this.rng.gauss();
+        const w = noise[k];
         s0 = p0 * s0 + w;
         s1 = p1 * s1 + w;
         s2 = p2 * s2 + w;
@@ -892,7 +903,7 @@ export class SignalSynth {
 function addWeighted(out: Float64Array[], w: Weights, x: Float64Array, n: number): void {
   for (let c = 0; c < NE; c++) {
     const g = w[c];
-    if (Math.abs(g) < 0.01) continue;
+    if (Math.abs(g) < 0.03) continue;
     const o = out[c];
     for (let k = 0; k < n; k++) o[k] += g * x[k];
   }

@@ -4,7 +4,10 @@
  * simulated "sites", and the longitudinal bipolar ("double banana") montage used for plots.
  */
 
-/** The 19 scalp electrodes of the 10-20 system (old temporal names) plus the ear references. */
+/**
+ * The 19 scalp electrodes of the 10-20 system (old temporal names), the ear references and Fpz (which
+ * CELM's 22-channel input uses; written only by the sites that record it).
+ */
 export const EEG_ELECTRODES = [
   'Fp1',
   'Fp2',
@@ -27,6 +30,7 @@ export const EEG_ELECTRODES = [
   'O2',
   'A1',
   'A2',
+  'Fpz',
 ] as const;
 
 export type Electrode = (typeof EEG_ELECTRODES)[number];
@@ -40,6 +44,7 @@ function polar(deg: number, r = 1): [number, number] {
 export const POSITIONS: Record<Electrode, [number, number]> = {
   Fp1: polar(108),
   Fp2: polar(72),
+  Fpz: polar(90),
   F7: polar(144),
   F8: polar(36),
   T3: polar(180),

@@ -128,6 +128,25 @@ export class Rng {
     return NORMAL_TABLE[i] + f * (NORMAL_TABLE[i + 1] - NORMAL_TABLE[i]);
   }
 
+  /**
+   * Fills out[0..n) with approximate standard normals, two per 32-bit draw (12-bit table index plus
+   * 4-bit interpolation per half): the bulk path for background and resonator noise.
+   */
+  fillGauss(out: Float64Array, n = out.length): void {
+    const t = NORMAL_TABLE;
+    let k = 0;
+    for (; k + 1 < n; k += 2) {
+      const u = this.nextU32();
+      const h1 = u >>> 16;
+      const h2 = u & 0xffff;
+      const i1 = h1 >>> 4;
+      const i2 = h2 >>> 4;
+      out[k] = t[i1] + ((h1 & 15) + 0.5) * 0.0625 * (t[i1 + 1] - t[i1]);
+      out[k + 1] = t[i2] + ((h2 & 15) + 0.5) * 0.0625 * (t[i2 + 1] - t[i2]);
+    }
+    if (k < n) out[k] = this.gauss();
+  }
+
   /** Exponential with the given mean. */
   exponential(mean: number): number {
     return -mean * Math.log(1 - this.next());

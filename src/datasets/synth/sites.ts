@@ -20,6 +20,8 @@ export interface Site {
   annotationStyle: 0 | 1 | 2;
   ecg: number;
   eog: number;
+  /** Records Fpz. */
+  fpz: boolean;
   /** Uses new temporal names (T7/T8/P7/P8) in reports. */
   newNames: boolean;
   /** Report layout: header per block (null = merged into the previous block's paragraph). */
@@ -43,6 +45,7 @@ export const SITES: Site[] = [
     annotationStyle: 0,
     ecg: 0.9,
     eog: 0,
+    fpz: false,
     newNames: false,
     headers: {
       HISTORY: 'CLINICAL HISTORY',
@@ -78,6 +81,7 @@ export const SITES: Site[] = [
     annotationStyle: 1,
     ecg: 0.6,
     eog: 0.5,
+    fpz: true,
     newNames: true,
     headers: {
       HISTORY: 'Indication',
@@ -113,6 +117,7 @@ export const SITES: Site[] = [
     annotationStyle: 2,
     ecg: 1,
     eog: 0,
+    fpz: false,
     newNames: false,
     headers: {
       HISTORY: 'REASON FOR STUDY',
@@ -148,6 +153,7 @@ export const SITES: Site[] = [
     annotationStyle: 0,
     ecg: 1,
     eog: 0.3,
+    fpz: true,
     newNames: false,
     headers: {
       HISTORY: 'HISTORY',

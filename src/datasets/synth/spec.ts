@@ -150,6 +150,8 @@ export interface RecordingSpec {
   heartBpm: number;
   ecgChannel: boolean;
   eogChannel: boolean;
+  /** The site records Fpz (written as a channel). */
+  fpzChannel?: boolean;
   states: StateSegment[];
   background: { rmsUv: number; betaUv: number };
   pdr: {
@@ -179,6 +181,7 @@ export interface SpecOptions {
   age: number;
   ecgChannel: boolean;
   eogChannel: boolean;
+  fpzChannel?: boolean;
   /** Annotation wording of the site. */
   annotationStyle: 0 | 1 | 2;
   /** Recording context: routine outpatient EEG, ambulatory/long-term monitoring, ICU monitoring. */
@@ -675,6 +678,7 @@ export function sampleSpec(rng: Rng, o: SpecOptions, seed: number): RecordingSpe
     heartBpm: round(rng.uniform(55, 95) + (o.setting === 'icu' ? 15 : 0), 0),
     ecgChannel: o.ecgChannel,
     eogChannel: o.eogChannel,
+    fpzChannel: o.fpzChannel ?? false,
     states,
     background,
     pdr,
