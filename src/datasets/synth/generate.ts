@@ -104,11 +104,6 @@ function generalizedField(floor: number, center: [number, number] = [0, 0.45], s
   return w;
 }
 
-export interface ChannelLayout {
-  /** Electrode names of the EEG channels (all generated), then 'ECG' / 'EOG' when present. */
-  names: string[];
-}
-
 export function channelNames(spec: RecordingSpec): string[] {
   const names: string[] = [...EEG_ELECTRODES];
   if (spec.ecgChannel) names.push('ECG');

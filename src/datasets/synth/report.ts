@@ -447,7 +447,7 @@ function sleep(ctx: Ctx): string[] {
   const vertex = present(ctx, 'vertex_waves');
   const kc = present(ctx, 'k_complexes');
   const n3 = present(ctx, 'n3_sleep');
-  const rem = present(ctx, 'rem_sleep' as FindingKind);
+  const rem = present(ctx, 'rem_sleep');
   if (!drowsy.length && !spindles.length && !vertex.length) {
     out.push(
       rng.pick([
@@ -491,7 +491,7 @@ function sleep(ctx: Ctx): string[] {
         `In sleep, ${joinList(parts)} are present and symmetric.`,
       ]),
     );
-    if (n2) state(ctx, { kind: 'n2_sleep' as FindingKind, polarity: 'present' });
+    if (n2) state(ctx, { kind: 'n2_sleep', polarity: 'present' });
   }
   if (n3.length) {
     out.push(

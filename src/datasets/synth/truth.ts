@@ -168,7 +168,7 @@ export function truthFindings(spec: RecordingSpec): TruthFinding[] {
   add('k_complexes', spec.sleep.kComplexes, { side: 'bilateral', region: 'frontal' });
   if (stateTime('n2') > 0)
     out.push({
-      kind: 'n2_sleep' as FindingKind,
+      kind: 'n2_sleep',
       polarity: 'present',
       params: { seconds: r2(stateTime('n2')) },
     });
@@ -176,7 +176,7 @@ export function truthFindings(spec: RecordingSpec): TruthFinding[] {
     out.push({ kind: 'n3_sleep', polarity: 'present', params: { seconds: r2(stateTime('n3')) } });
   if (stateTime('rem') > 0)
     out.push({
-      kind: 'rem_sleep' as FindingKind,
+      kind: 'rem_sleep',
       polarity: 'present',
       params: { seconds: r2(stateTime('rem')) },
     });
