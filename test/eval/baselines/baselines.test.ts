@@ -135,9 +135,17 @@ describe('templateReport', () => {
     assert.match(r.report_sections[0].section_text, /30 minutes/);
   });
   test('a slow background is diffuse slowing, abnormal', () => {
-    const l = labelReport(JSON.stringify(templateReport({ ...normal, bandPower: powers(0.75) })));
+    const l = labelReport(JSON.stringify(templateReport({ ...normal, bandPower: powers(0.85) })));
     assert.equal(l.abnormal, true);
     assert.ok(l.findings.some((f) => f.kind === 'generalized_slowing' && f.polarity === 'present'));
+  });
+  test('thresholds are options', () => {
+    const slowish = { ...normal, bandPower: powers(0.7) };
+    assert.equal(labelReport(JSON.stringify(templateReport(slowish))).abnormal, false);
+    assert.equal(
+      labelReport(JSON.stringify(templateReport(slowish, { diffuseSlowFraction: 0.6 }))).abnormal,
+      true,
+    );
   });
   test('a slow PDR for the age is diffuse slowing; the same PDR in an infant is normal', () => {
     assert.equal(labelReport(JSON.stringify(templateReport({ ...normal, pdrHz: 6 }))).abnormal, true);
