@@ -79,7 +79,10 @@ export class EdfReader {
   readonly file: string;
   private readonly source: ByteSource;
   private readonly strict: boolean;
+  // Computed once: record onsets, blocks (callers must not modify what these getters return).
   private tals: TalScan | null = null;
+  private startsCache: Float64Array | null = null;
+  private blocksCache: ContiguousBlock[] | null = null;
   private firstOnset: number | null = null;
 
   private constructor(source: ByteSource, options: OpenOptions) {
@@ -142,10 +145,12 @@ export class EdfReader {
   /** Onset of every data record in seconds (from time-keeping TALs for EDF+D; computed otherwise). */
   get recordStarts(): Float64Array {
     if (this.header.isDiscontinuous) return this.loadTals().recordStarts;
-    const n = this.header.numRecords;
-    const out = new Float64Array(n);
-    for (let r = 0; r < n; r++) out[r] = r * this.header.recordDuration;
-    return out;
+    if (!this.startsCache) {
+      const n = this.header.numRecords;
+      this.startsCache = new Float64Array(n);
+      for (let r = 0; r < n; r++) this.startsCache[r] = r * this.header.recordDuration;
+    }
+    return this.startsCache;
   }
 
   /** Recording length in seconds: end of the last record (gaps included for EDF+D). */
@@ -164,6 +169,11 @@ export class EdfReader {
 
   /** Contiguous blocks (one for EDF and EDF+C; one per stretch between gaps for EDF+D). */
   get blocks(): ContiguousBlock[] {
+    this.blocksCache ??= this.findBlocks();
+    return this.blocksCache;
+  }
+
+  private findBlocks(): ContiguousBlock[] {
     const n = this.header.numRecords;
     const d = this.header.recordDuration;
     if (n === 0) return [];
@@ -348,15 +358,21 @@ export class EdfReader {
    * Streams the recording in chunks of whole records, with memory bounded by the chunk size
    * (default about 8 MB of file bytes per chunk).
    */
-  *chunks(options: ReadOptions & { recordsPerChunk?: number } = {}): Generator<RecordChunk> {
+  *chunks(
+    options: ReadOptions & { recordsPerChunk?: number; firstRecord?: number; numRecords?: number } = {},
+  ): Generator<RecordChunk> {
     const sigs = this.resolveChannels(options.channels);
     const unit = options.unit ?? 'native';
     const scales = sigs.map((s) => this.scaleOf(s, unit));
     const per = options.recordsPerChunk ?? this.recordsPerChunk();
     const starts = this.recordStarts;
     const channels = sigs.map((s, i) => this.channelInfo(s, scales[i].unit));
-    for (let first = 0; first < this.header.numRecords; first += per) {
-      const n = Math.min(per, this.header.numRecords - first);
+    // A record range (e.g. one of `blocks`) keeps EDF+D chunks from running across a gap.
+    const from = options.firstRecord ?? 0;
+    const end = from + (options.numRecords ?? this.header.numRecords - from);
+    this.checkRecords(from, end - from);
+    for (let first = from; first < end; first += per) {
+      const n = Math.min(per, end - first);
       const out = sigs.map((s) => new Float32Array(s.samplesPerRecord * n));
       this.decodeInto(this.readRecordBytes(first, n), n, sigs, scales, out, 0);
       yield {
