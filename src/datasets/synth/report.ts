@@ -218,6 +218,8 @@ function details(ctx: Ctx): string[] {
         )
         .join('; ')}.`,
     );
+  if (s0.ecgChannel && (ctx.site.id === 'A' || ctx.site.id === 'C') && rng.chance(0.6))
+    out.push(`HR: ${Math.round(s0.heartBpm)} bpm.`);
   const hv = recs.some((r) => r.spec.hv);
   const ph = recs.some((r) => r.spec.photic);
   if (setting === 'icu')
@@ -696,14 +698,26 @@ function impression(ctx: Ctx): { main: string[]; correlation: string } {
     );
   for (const f of all.filter((x) => x.kind === 'focal_epileptiform' && !ctx.hedged))
     items.push(
-      `${cap(f.prevalence === 'continuous' ? 'abundant' : f.prevalence!)} ${loc(f, rng)} ${f.params?.type === 'spike' ? 'spikes' : 'sharp waves'}.`,
+      rng.pick([
+        `${cap(f.prevalence === 'continuous' ? 'abundant' : f.prevalence!)} ${loc(f, rng)} ${f.params?.type === 'spike' ? 'spikes' : 'sharp waves'}.`,
+        `${cap(loc(f, rng))} ${f.params?.type === 'spike' ? 'spikes' : 'sharp waves'}, ${f.prevalence === 'continuous' ? 'abundant' : f.prevalence}.`,
+        `Interictal epileptiform discharges (${f.params?.type === 'spike' ? 'spikes' : 'sharp waves'}) in the ${loc(f, rng)} region.`,
+      ]),
     );
   for (const f of all.filter((x) => x.kind === 'generalized_epileptiform'))
     items.push(
-      `Generalized ${hz(f.frequencyHz!, rng)} ${f.params?.type === 'polyspike' ? 'polyspike-and-wave' : 'spike-and-wave'} discharges.`,
+      rng.pick([
+        `Generalized ${hz(f.frequencyHz!, rng)} ${f.params?.type === 'polyspike' ? 'polyspike-and-wave' : 'spike-and-wave'} discharges.`,
+        `${cap(f.prevalence === 'rare' ? 'occasional' : f.prevalence!)} generalized ${f.params?.type === 'polyspike' ? 'polyspike-and-wave' : 'spike-and-wave'} discharges at ${hz(f.frequencyHz!, rng)}.`,
+      ]),
     );
   for (const f of all.filter((x) => x.kind === 'photoparoxysmal_response'))
-    items.push(`Photoparoxysmal response${f ? '' : ''}.`);
+    items.push(
+      rng.pick([
+        'Photoparoxysmal response.',
+        `Photoparoxysmal response at ${(f.params?.frequencies as number[])?.[0]} Hz and above.`,
+      ]),
+    );
   for (const f of all.filter((x) => x.kind === 'lpd'))
     items.push(`Lateralized periodic discharges (LPDs), ${loc(f, rng)}, ${hz(f.frequencyHz!, rng)}.`);
   for (const f of all.filter((x) => x.kind === 'gpd'))
@@ -711,10 +725,19 @@ function impression(ctx: Ctx): { main: string[]; correlation: string } {
   for (const f of all.filter((x) => x.kind === 'lrda'))
     items.push(`Lateralized rhythmic delta activity (LRDA), ${loc(f, rng)}.`);
   for (const f of all.filter((x) => x.kind === 'focal_slowing'))
-    items.push(`${cap(f.continuity!)} focal slowing, ${loc(f, rng)}.`);
+    items.push(
+      rng.pick([
+        `${cap(f.continuity!)} focal slowing, ${loc(f, rng)}.`,
+        `${cap(f.continuity!)} ${loc(f, rng)} ${f.band === 'delta' ? 'delta' : 'theta'} slowing.`,
+        `${cap(f.continuity!)} focal ${f.band === 'delta' ? 'polymorphic delta' : 'theta'} activity over the ${loc(f, rng)} region.`,
+      ]),
+    );
   for (const f of all.filter((x) => x.kind === 'generalized_slowing').slice(0, 1))
     items.push(
-      `${cap(f.continuity!)} generalized slowing${ctx.recs[0].spec.pdr ? '' : ' without a posterior dominant rhythm'}.`,
+      rng.pick([
+        `${cap(f.continuity!)} generalized slowing${ctx.recs[0].spec.pdr ? '' : ' without a posterior dominant rhythm'}.`,
+        `Diffuse ${f.band === 'delta' ? 'delta' : 'theta'} slowing of the background${ctx.recs[0].spec.pdr ? '' : ', no posterior dominant rhythm'}.`,
+      ]),
     );
   for (const f of all.filter((x) => x.kind === 'asymmetry'))
     items.push(`Background asymmetry with lower alpha amplitude on the ${f.side}.`);
