@@ -270,6 +270,61 @@ test('sleep: sigma (spindle) power at Cz in N2 exceeds eyes-open wakefulness', (
   r.close();
 });
 
+test('periodic and generalized patterns: LPD period by autocorrelation, spike-and-wave bursts at Fz', () => {
+  const icu = findSpec(
+    'icu',
+    180,
+    (s) =>
+      s.periodic.some((p) => p.kind === 'lpd' && p.prevalence === 'continuous') && s.seizures.length === 0,
+  );
+  icu.artifacts = { ...icu.artifacts, muscle: [], pops: [], lineNoiseUv: 0 };
+  const lpd = icu.periodic.find((p) => p.kind === 'lpd')!;
+  const r = write(icu, 'lpd.edf');
+  const x = read(r, lpd.focus!.electrode, 20, 120);
+  const fs = 200;
+  let mean = 0;
+  for (const v of x) mean += v / x.length;
+  const ac = (lag: number) => {
+    let s = 0;
+    for (let k = 0; k + lag < x.length; k++) s += (x[k] - mean) * (x[k + lag] - mean);
+    return s;
+  };
+  let best = 0;
+  let bestLag = 0;
+  for (let lag = Math.round(0.3 * fs); lag <= Math.round(2.5 * fs); lag++) {
+    const v = ac(lag);
+    if (v > best) {
+      best = v;
+      bestLag = lag;
+    }
+  }
+  const period = bestLag / fs;
+  // The strongest repeat is the period or a multiple of it (period jitter 8%).
+  const ratio = period * lpd.hz;
+  assert.ok(
+    Math.abs(ratio - Math.round(ratio)) < 0.15 && Math.round(ratio) >= 1,
+    `autocorrelation peak ${period.toFixed(2)} s, LPDs at ${lpd.hz} Hz`,
+  );
+  r.close();
+  const gen = findSpec(
+    'generalized-epilepsy',
+    180,
+    (s) => s.ieds[0]?.type === 'gsw' && s.ieds[0].times.length >= 3,
+  );
+  gen.artifacts = { ...gen.artifacts, muscle: [], blinks: [], saccades: [], pops: [] };
+  const g = gen.ieds[0];
+  const rg = write(gen, 'gsw.edf');
+  const band = (a: number, d: number) => bandPower(welch(read(rg, 'Fz', a, d), 200, 256), 2.5, 4);
+  for (const [i, t] of g.times.entries()) {
+    const d = g.burstDurations![i];
+    if (d < 1.3 || t < 12) continue;
+    const inBurst = band(t, d);
+    const before = band(t - 10, 8);
+    assert.ok(inBurst > 5 * before, `burst at ${t} s: ${inBurst.toFixed(0)} vs ${before.toFixed(0)}`);
+  }
+  rg.close();
+});
+
 test('line noise: a 50 Hz peak when enabled, none when disabled', () => {
   const base = findSpec('normal', 60, () => true, { lineHz: 50 });
   const on = { ...base, artifacts: { ...base.artifacts, lineNoiseUv: 3 } };
