@@ -11,7 +11,14 @@ export type {
   Side,
 } from '../../clinical/findings.js';
 export { labelReport, phraseRegex, splitSentences } from './labeler.js';
-export type { AgreementScore, ClinicalScores, KindScore, PairErrors, ScoreOptions } from './scores.js';
-export { scoreClinical, scoreLabels } from './scores.js';
+export type {
+  AgreementScore,
+  ClinicalScores,
+  KindScore,
+  PairErrors,
+  ScoreOptions,
+  SectionClinicalScores,
+} from './scores.js';
+export { scoreClinical, scoreClinicalBySection, scoreLabels } from './scores.js';
 export type { ReportSection, SectionCategory } from './sections.js';
-export { IGNORED_CATEGORIES, splitSections } from './sections.js';
+export { headerCategory, IGNORED_CATEGORIES, splitSections } from './sections.js';

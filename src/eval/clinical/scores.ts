@@ -31,6 +31,7 @@ import {
   type Severity,
   type Side,
 } from '../../clinical/findings.js';
+import { CELM_SECTIONS, type CelmReport } from '../../clinical/sections.js';
 import { CelmError } from '../../errors.js';
 import { labelReport } from './labeler.js';
 
@@ -381,4 +382,53 @@ function isLabels(x: unknown): x is ClinicalLabels {
     (l.pdrHz === null || typeof l.pdrHz === 'number') &&
     Array.isArray(l.findings)
   );
+}
+
+/** Clinical scores of one report section, over the pairs whose reference has that section. */
+export interface SectionClinicalScores {
+  section: string;
+  scores: ClinicalScores;
+}
+
+/**
+ * Clinical scores section by section (CELM reports its metrics per section): each section's text is
+ * labelled on its own — so BACKGROUND ACTIVITY is judged on slowing and the PDR it states, IMPRESSION on
+ * the verdict and the findings it lists. Sections match by name, ignoring case and spacing; a pair counts
+ * for a section when its reference has non-empty text there (a missing predicted section is empty text).
+ */
+export function scoreClinicalBySection(
+  pairs: { prediction: CelmReport; reference: CelmReport }[],
+  sections: readonly string[] = CELM_SECTIONS,
+  options: ScoreOptions = {},
+): SectionClinicalScores[] {
+  if (!Array.isArray(pairs)) {
+    throw new CelmError('bad-pairs', 'scoreClinicalBySection expects an array of {prediction, reference}');
+  }
+  const key = (name: string) => name.trim().replace(/\s+/g, ' ').toLowerCase();
+  const byName = (r: CelmReport, i: number, which: string) => {
+    if (!r || !Array.isArray(r.report_sections)) {
+      throw new CelmError('bad-pairs', `pair ${i}: ${which} is not a CELM report {"report_sections": [...]}`);
+    }
+    const m = new Map<string, string>();
+    for (const s of r.report_sections) {
+      const k = key(String(s.section_name));
+      m.set(k, m.has(k) ? `${m.get(k)}\n${s.section_text}` : String(s.section_text));
+    }
+    return m;
+  };
+  const maps = pairs.map((p, i) => ({
+    prediction: byName(p?.prediction, i, 'prediction'),
+    reference: byName(p?.reference, i, 'reference'),
+  }));
+  return sections.map((section) => {
+    const k = key(section);
+    const texts = maps
+      .filter((m) => (m.reference.get(k) ?? '').trim() !== '')
+      .map((m) => ({
+        // The section name stays in the text so the labeler knows where it is (an IMPRESSION decides).
+        prediction: `${section}: ${m.prediction.get(k) ?? ''}`,
+        reference: `${section}: ${m.reference.get(k)}`,
+      }));
+    return { section, scores: scoreClinical(texts, options) };
+  });
 }

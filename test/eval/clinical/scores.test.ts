@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CelmError } from '../../../src/errors.js';
-import { scoreClinical, scoreLabels } from '../../../src/eval/clinical/scores.js';
+import { scoreClinical, scoreClinicalBySection, scoreLabels } from '../../../src/eval/clinical/scores.js';
 import { sharedOrSkip } from '../../helpers/shared.js';
 
 const close = (a: number | null, b: number) =>
@@ -198,4 +198,40 @@ test('each shared sample report scored against itself is perfect', (t) => {
     texts.map((x, i) => ({ prediction: x, reference: texts[(i + 1) % texts.length] })),
   );
   assert.ok(shifted.macroF1 !== null && shifted.macroF1 < 0.7, `shifted macro-F1 ${shifted.macroF1}`);
+});
+
+test('section by section: each CELM section labelled on its own', () => {
+  const report = (bg: string, imp: string, epi?: string) => ({
+    report_sections: [
+      { section_name: 'BACKGROUND ACTIVITY', section_text: bg },
+      ...(epi === undefined ? [] : [{ section_name: 'Epileptiform  abnormalities', section_text: epi }]),
+      { section_name: 'IMPRESSION/INTERPRETATION', section_text: imp },
+    ],
+  });
+  const out = scoreClinicalBySection([
+    {
+      prediction: report('The posterior dominant rhythm is 9 Hz. Diffuse slowing.', 'Abnormal EEG.'),
+      reference: report(
+        'The posterior dominant rhythm is 10 Hz. Diffuse slowing.',
+        'Normal EEG.',
+        'No spikes.',
+      ),
+    },
+  ]);
+  assert.deepEqual(
+    out.map((x) => [x.section, x.scores.pairs]),
+    [
+      ['EEG DESCRIPTION/DETAILS', 0],
+      ['BACKGROUND ACTIVITY', 1],
+      ['EPILEPTIFORM ABNORMALITIES', 1],
+      ['EVENTS/SEIZURES', 0],
+      ['SLEEP', 0],
+      ['IMPRESSION/INTERPRETATION', 1],
+    ],
+  );
+  const bg = out[1].scores;
+  assert.equal(bg.perKind.find((k) => k.kind === 'generalized_slowing')!.truePositives, 1);
+  assert.equal(bg.pdr.meanAbsErrorHz, 1);
+  assert.equal(out[5].scores.normalAbnormal.accuracy, 0);
+  assert.throws(() => scoreClinicalBySection([{ prediction: {}, reference: {} } as never]), CelmError);
 });
