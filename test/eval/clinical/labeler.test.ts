@@ -345,6 +345,13 @@ const cases: [string, Expect][] = [
   ],
   ['Mild left temporal slowing.', { attrs: { focal_slowing: { severity: 'mild', side: 'left' } } }],
   ['There is markedly severe diffuse slowing.', { attrs: { generalized_slowing: { severity: 'severe' } } }],
+  // --- change since a prior study
+  ['Compared to the prior EEG, the left temporal slowing has resolved.', { absent: ['focal_slowing'] }],
+  ['The previously seen left temporal spikes are no longer present.', { absent: ['focal_epileptiform'] }],
+  [
+    'Hyperventilation produced a build-up of rhythmic delta activity which resolved within a minute.',
+    { present: ['hyperventilation_slowing'] },
+  ],
   // --- scope edges
   ['Without clinical correlate, an electrographic seizure was recorded.', { present: ['seizure'] }],
   ['No spikes, sharp waves or seizures were seen.', { absent: ['focal_epileptiform', 'seizure'] }],
