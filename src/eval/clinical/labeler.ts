@@ -71,7 +71,10 @@ interface Phrase<T> {
 /** A phrase as a regex: spaces and hyphens interchangeable, a plural allowed, case-sensitive for abbreviations. */
 export function phraseRegex(term: string, flags = 'g'): RegExp {
   const tokens = term.split(/[\s-]+/).filter((t) => t !== '');
-  const esc = tokens.map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  // Plural abbreviations also in capitals ("LPDs" / "LPDS", "PLEDs" / "PLEDS").
+  const esc = tokens.map((t) =>
+    /^[A-Z]{2,}s$/.test(t) ? `${t.slice(0, -1)}[sS]` : t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
+  );
   let src = esc.join('[\\s-]*');
   const last = tokens[tokens.length - 1] ?? '';
   if (/[A-Za-z]$/.test(last) && !/s$/i.test(last)) src += '(?:e?s)?';

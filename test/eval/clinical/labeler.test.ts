@@ -510,6 +510,16 @@ describe('impression and sections', () => {
       uncertain: ['seizure'],
       present: ['generalized_slowing'],
     }));
+  test('a report in capitals', () =>
+    check(
+      'DESCRIPTION: THE POSTERIOR DOMINANT RHYTHM IS 9 HZ. RIGHT HEMISPHERIC PLEDS AT 1 HZ. NO GPDS.\nIMPRESSION: ABNORMAL EEG.',
+      {
+        pdrHz: 9,
+        abnormal: true,
+        attrs: { lpd: { side: 'right', frequencyHz: 1 } },
+        absent: ['gpd'],
+      },
+    ));
   test('a non-string input throws CelmError', () => {
     assert.throws(() => labelReport(42 as unknown as string), CelmError);
   });
