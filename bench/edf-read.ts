@@ -40,16 +40,23 @@ function main(): void {
     return { ...m, inner: JSON.parse(m.out).seconds as number };
   });
   const c = best(celmRuns);
-  console.log(`celm   read to float32: ${c.inner.toFixed(3)} s in-process (${(mb / c.inner).toFixed(0)} MB/s), ${c.seconds.toFixed(3)} s with node start-up, peak RSS ${c.maxRssMiB.toFixed(0)} MiB`);
+  console.log(
+    `celm   read to float32: ${c.inner.toFixed(3)} s in-process (${(mb / c.inner).toFixed(0)} MB/s), ${c.seconds.toFixed(3)} s with node start-up, peak RSS ${c.maxRssMiB.toFixed(0)} MiB`,
+  );
   if (hasMne()) {
-    const script = 'import sys,time,mne\nt=time.time()\nraw=mne.io.read_raw_edf(sys.argv[1],preload=True,verbose=False)\nx=raw.get_data()\nprint(time.time()-t)';
+    const script =
+      'import sys,time,mne\nt=time.time()\nraw=mne.io.read_raw_edf(sys.argv[1],preload=True,verbose=False)\nx=raw.get_data()\nprint(time.time()-t)';
     const mneRuns = Array.from({ length: runs }, () => {
       const m = measure(debianPython, ['-c', script, oneHour]);
       return { ...m, inner: Number(m.out.trim()) };
     });
     const p = best(mneRuns);
-    console.log(`MNE    read_raw_edf(preload=True): ${p.inner.toFixed(3)} s in-process (${(mb / p.inner).toFixed(0)} MB/s), ${p.seconds.toFixed(3)} s with python start-up, peak RSS ${p.maxRssMiB.toFixed(0)} MiB`);
-    console.log(`ratio  celm is ${(p.inner / c.inner).toFixed(1)}x MNE's speed in-process (${(p.seconds / c.seconds).toFixed(1)}x end to end); memory ${(c.maxRssMiB / p.maxRssMiB).toFixed(2)}x MNE's (goal: >= 1.5x speed)`);
+    console.log(
+      `MNE    read_raw_edf(preload=True): ${p.inner.toFixed(3)} s in-process (${(mb / p.inner).toFixed(0)} MB/s), ${p.seconds.toFixed(3)} s with python start-up, peak RSS ${p.maxRssMiB.toFixed(0)} MiB`,
+    );
+    console.log(
+      `ratio  celm is ${(p.inner / c.inner).toFixed(1)}x MNE's speed in-process (${(p.seconds / c.seconds).toFixed(1)}x end to end); memory ${(c.maxRssMiB / p.maxRssMiB).toFixed(2)}x MNE's (goal: >= 1.5x speed)`,
+    );
   } else {
     console.log('MNE    not installed (apt-get install python3-mne): no ratio');
   }
@@ -68,7 +75,9 @@ function main(): void {
   r.close();
   times.sort((a, b) => a - b);
   const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
-  console.log(`random 10-s windows of a 24-h file (${(statSync(day).size / 1e9).toFixed(2)} GB, 21 ch): median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms (goal < 50 ms; page cache warm after the first reads)`);
+  console.log(
+    `random 10-s windows of a 24-h file (${(statSync(day).size / 1e9).toFixed(2)} GB, 21 ch): median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms (goal < 50 ms; page cache warm after the first reads)`,
+  );
 }
 
 if (process.argv[2] === '--child') child(process.argv[3]);

@@ -31,7 +31,10 @@ test('readWindow returns exactly the samples of the full read, for any window an
   const r = EdfReader.open(mixedRateFile());
   const full = r.readPhysical(undefined, 0, r.header.numRecords);
   let seed = 7;
-  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const rand = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   for (let i = 0; i < 200; i++) {
     const start = Math.round(rand() * 110 * 1000) / 1000;
     const dur = 0.01 + rand() * 12;

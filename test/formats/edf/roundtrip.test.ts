@@ -143,8 +143,13 @@ test('EDF+D: gaps are explicit, windows over a gap hold NaN, blocks are not join
   assert.deepEqual(r.annotations, [{ onset: 100.5, duration: 0, text: 'after gap' }]);
   // Streaming one block at a time never runs across the gap.
   const second = r.blocks[1];
-  const chunks = [...r.chunks({ firstRecord: second.firstRecord, numRecords: second.numRecords, recordsPerChunk: 1 })];
-  assert.deepEqual(chunks.map((c) => c.start), [100, 101]);
+  const chunks = [
+    ...r.chunks({ firstRecord: second.firstRecord, numRecords: second.numRecords, recordsPerChunk: 1 }),
+  ];
+  assert.deepEqual(
+    chunks.map((c) => c.start),
+    [100, 101],
+  );
   assert.equal(r.blocks, r.blocks, 'blocks are computed once');
   r.close();
 });
