@@ -9,7 +9,7 @@
  *   negative when only the reference does. Precision, recall and F1 per kind; micro scores pool the counts
  *   of all kinds; macro-F1 averages F1 over the kinds that at least one reference states.
  * - Attributes, over true positives where both reports give one: side agreement (the sets of sides stated
- *   for that kind are equal; "bilateral" is its own value) and region agreement (the sets of regions
+ *   for that kind are equal, "bilateral" counting as left and right) and region agreement (the sets of regions
  *   share at least one region).
  * - Normal/abnormal accuracy and Cohen's kappa over pairs where both reports give a verdict; coverage =
  *   those pairs divided by the pairs whose reference gives one.
@@ -169,7 +169,12 @@ function stated(l: ClinicalLabels, uncertainAsPresent: boolean): Stated {
       s.severity.set(f.kind, f.severity);
     if (f.side) {
       if (!s.sides.has(f.kind)) s.sides.set(f.kind, new Set());
-      s.sides.get(f.kind)!.add(f.side);
+      // "bilateral" is left and right: "independent bilateral spikes" = "left and right spikes".
+      const set = s.sides.get(f.kind)!;
+      if (f.side === 'bilateral') {
+        set.add('left');
+        set.add('right');
+      } else set.add(f.side);
     }
     if (f.region) {
       if (!s.regions.has(f.kind)) s.regions.set(f.kind, new Set());

@@ -235,3 +235,14 @@ test('section by section: each CELM section labelled on its own', () => {
   assert.equal(out[5].scores.normalAbnormal.accuracy, 0);
   assert.throws(() => scoreClinicalBySection([{ prediction: {}, reference: {} } as never]), CelmError);
 });
+
+test('side sets: "bilateral" counts as left and right', () => {
+  const s = scoreClinical([
+    {
+      prediction: 'Independent bilateral temporal spikes.',
+      reference: 'Left temporal spikes and right temporal spikes.',
+    },
+    { prediction: 'Bilateral temporal spikes.', reference: 'Left temporal spikes.' },
+  ]);
+  assert.deepEqual(s.side, { compared: 2, agreed: 1, accuracy: 0.5 });
+});
