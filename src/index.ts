@@ -1,0 +1,13 @@
+/**
+ * celm's library surface, one namespace per stage of the data's path:
+ *
+ *   import { EdfReader, signal, synth, metrics, clinical } from 'celm';
+ */
+export { CelmError } from './errors.js';
+export * from './formats/edf/index.js';
+export { NpyWriter, readNpy, writeNpy } from './formats/npy.js';
+export * as signal from './signal/index.js';
+export * as synth from './datasets/synth/index.js';
+export * as metrics from './eval/metrics/index.js';
+export * as clinical from './eval/clinical/index.js';
+export * as findings from './clinical/findings.js';
