@@ -2,7 +2,7 @@
 # Reproduces docs/ml-runtime.md's table: libtorch at 1 and 2 threads (3 runs each, interleaved, so
 # load from other processes hits both alike), then the tfjs-wasm baseline, then the summary.
 #   apt-get install -y libtorch-dev && npm run build:native && npx tsc -p .
-#   npm install --prefix /tmp/celm-ml-bench --ignore-scripts @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0
+#   npm install --prefix /tmp/celm-ml-bench --ignore-scripts @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0
 #   bash bench/ml-runtime/run.sh            (RUNS=3 REPS=7; SKIP_TFJS=1 to leave the baseline out)
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -2,7 +2,7 @@
 // torch-bench.ts: the same GPT (d=128, 4 layers, 4 heads, vocab 4000, batch 8 x 256) train step and
 // forward, and the same criss-cross SegmentEncoder on 360 segments. Not a project dependency: install
 // it beside the checkout, without install scripts, and point CELM_BENCH_DEPS at it:
-//   npm install --prefix /tmp/celm-ml-bench --ignore-scripts @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0
+//   npm install --prefix /tmp/celm-ml-bench --ignore-scripts @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0
 //   CELM_BENCH_DEPS=/tmp/celm-ml-bench node bench/ml-runtime/tfjs-wasm-bench.mjs [--reps 3] [--only train,fwd,encode,matmul]
 // tfjs has no AdamW; Adam is used (the optimizer is <1% of a step either way).
 import { createRequire } from 'node:module';
@@ -10,19 +10,14 @@ import { join } from 'node:path';
 
 const deps = process.env.CELM_BENCH_DEPS ?? '/tmp/celm-ml-bench';
 const require = createRequire(join(deps, 'node_modules', 'x.js'));
-const tf = require('@tensorflow/tfjs-core');
+// The union package: tfjs-core's own CommonJS bundle registers neither gradients nor chained ops.
+const tf = require('@tensorflow/tfjs');
 require('@tensorflow/tfjs-backend-wasm');
 
 const args = process.argv.slice(2);
 const arg = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
 const reps = Number(arg('reps', '3'));
 const only = arg('only', 'matmul,train,fwd,encode').split(',');
-
-// The CommonJS bundle does not attach chained ops (x.add(y)) to Tensor; attach the ones used here.
-for (const op of ['add', 'sub', 'mul', 'div', 'sqrt', 'pow', 'reshape', 'transpose', 'mean'])
-  tf.Tensor.prototype[op] ??= function (...a) {
-    return tf[op](this, ...a);
-  };
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -125,8 +120,18 @@ if (only.includes('train') || only.includes('fwd')) {
     'int32',
   );
   const tgt = tf.oneHot(idx.reshape([-1]), V);
+  // tf.gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks: the embedding's
+  // gradient is a one-hot matmul instead (+2.1 GFLOP per step, a few % of the step here).
+  const oneHotIdx = tf.oneHot(idx.reshape([-1]), V);
+  const embed = tf.customGrad((wte, save) => {
+    save([wte]);
+    return {
+      value: tf.gather(wte, idx),
+      gradFunc: (dy) => tf.matMul(oneHotIdx, dy.reshape([B * T, d]), true, false),
+    };
+  });
   const forward = () => {
-    let x = tf.gather(P.wte, idx).add(P.wpe);
+    let x = embed(P.wte).add(P.wpe);
     const dh = d / H;
     for (const b of P.blocks) {
       const qkv = lin(layerNorm(x, b.ln1w, b.ln1b), b.qkvw, b.qkvb)

@@ -55,6 +55,9 @@ export function loadTorchBackend(): Backend {
       'celm: the libtorch backend is not built (native/build/Release/celm_torch.node is missing). ' +
         'Build it with: apt-get install -y libtorch-dev && npm run build:native   (docs/ml-runtime.md)',
     );
+  // libgomp reads this when the addon pulls it in. Spinning OpenMP workers (the default) burned 2-3x
+  // the CPU and ran slower on this shared 2-core machine; passive waiting keeps 2 threads harmless.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   let native: NativeAddon;
   try {
     native = createRequire(import.meta.url)(path) as NativeAddon;
