@@ -390,23 +390,28 @@ export function labelReport(text: string): ClinicalLabels {
         if (isImpression) verdict ??= v;
         else verdictOutsideImpression ??= v;
       }
-      const count = seizureCountOf(sentence);
-      if (count !== null) {
-        if (isImpression) seizureCountImpression ??= count;
-        else seizureCount ??= count;
-      }
       // General statements ("LPDs carry a high risk of seizures", "triphasic waves are often seen with
       // encephalopathy") are not findings of this recording.
       if (GENERAL_STATEMENT_RE.test(sentence)) continue;
+      const inSentence: Finding[] = [];
       for (const clause of sentence.split(/;\s*/)) {
         const ctx: Context = { sectionName: section.name, sentence };
         const out = labelClause(clause, ctx);
         if (out.findings.length > 0 || out.pdrHz !== null) describesRecord = true;
-        raw.push(...out.findings);
+        inSentence.push(...out.findings);
         if (out.pdrHz !== null) {
           if (isImpression) pdrFromImpression ??= out.pdrHz;
           else pdrHz ??= out.pdrHz;
         }
+      }
+      raw.push(...inSentence);
+      // A count is taken from a sentence that states seizures ("Three seizures were recorded") or denies
+      // them ("No seizures"), not from one that doubts them ("a single seizure cannot be excluded").
+      const count = seizureCountOf(sentence);
+      const seizure = inSentence.find((f) => f.kind === 'seizure' && f.polarity !== 'uncertain');
+      if (count !== null && seizure && count > 0 === (seizure.polarity === 'present')) {
+        if (isImpression) seizureCountImpression ??= count;
+        else seizureCount ??= count;
       }
     }
   }

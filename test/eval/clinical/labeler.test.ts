@@ -505,6 +505,15 @@ describe('impression and sections', () => {
         notPresent: ['focal_epileptiform'],
       },
     ));
+  test('a doubted seizure does not give the count of the recorded ones', () => {
+    const l = labelReport(
+      'A single focal seizure cannot be excluded at 02:00. Two electrographic seizures were recorded.',
+    );
+    assert.deepEqual(
+      l.findings.filter((f) => f.kind === 'seizure'),
+      [{ kind: 'seizure', polarity: 'present', count: 2 }],
+    );
+  });
   test('"cannot be entirely excluded" keeps a counted seizure uncertain', () =>
     check('A single focal seizure cannot be entirely excluded. There is excessive diffuse theta.', {
       uncertain: ['seizure'],

@@ -52,5 +52,14 @@ test('labeler agrees with the synthetic generator on 200 reports', () => {
     }
   }
   assert.ok(absent > 400, `${absent} negated findings`);
+  // Seizure counts ("Two seizures were recorded", "No seizures" = 0) wherever the generator gives one.
+  let counted = 0;
+  for (const { prediction, reference } of pairs) {
+    const ref = reference.findings.find((f) => f.kind === 'seizure' && f.count !== undefined);
+    if (!ref) continue;
+    counted++;
+    assert.equal(prediction.findings.find((f) => f.kind === 'seizure')?.count, ref.count);
+  }
+  assert.ok(counted > 100, `${counted} counted`);
   assert.equal(agreed, absent, 'every negated finding is read as absent');
 });
