@@ -73,7 +73,8 @@ export function formatNumberField(
   round: 'down' | 'up' | 'nearest' = 'nearest',
 ): string {
   if (Number.isInteger(x) && String(x).length <= width) return String(x);
-  const plain = String(x);
+  // Binary noise (3276.7000000000003) is not a reason to round outward: 12 significant digits suffice.
+  const plain = String(Number(x.toPrecision(12)));
   if (plain.length <= width && !plain.includes('e')) return plain;
   const intLen = String(Math.trunc(Math.abs(x))).length + (x < 0 ? 1 : 0);
   if (intLen > width) throw new Error(`${x} does not fit in ${width} characters`);

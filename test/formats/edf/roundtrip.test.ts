@@ -210,3 +210,13 @@ test('values outside the physical range are clipped and counted', () => {
   assert.equal(r.header.patient, null);
   r.close();
 });
+
+test('number fields: binary noise dropped, long values rounded outward to 8 characters', async () => {
+  const { formatNumberField } = await import('../../../src/formats/edf/writer.js');
+  assert.equal(formatNumberField(3276.7000000000003, 8, 'up'), '3276.7');
+  assert.equal(formatNumberField(-3276.8, 8, 'down'), '-3276.8');
+  assert.equal(formatNumberField(1234.56789, 8, 'up'), '1234.568');
+  assert.equal(formatNumberField(-1234.56789, 8, 'down'), '-1234.57');
+  assert.equal(formatNumberField(0.000012345, 8, 'nearest'), '0.000012');
+  assert.throws(() => formatNumberField(123456789, 8));
+});
