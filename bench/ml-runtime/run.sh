@@ -3,10 +3,10 @@
 # load from other processes hits both alike), then the tfjs-wasm baseline, then the summary.
 #   apt-get install -y libtorch-dev && npm run build:native && npx tsc -p .
 #   npm install --prefix /tmp/celm-ml-bench --ignore-scripts @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0
-#   bash bench/ml-runtime/run.sh            (RUNS=3 REPS=7; SKIP_TFJS=1 to leave the baseline out)
+#   bash bench/ml-runtime/run.sh            (RUNS=3 REPS=7; SKIP_TFJS=1 to leave the baseline out; TAG=x)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=bench/out/ml-runtime
+out=bench/out/ml-runtime${TAG:+-$TAG}   # TAG=name keeps earlier results
 mkdir -p "$out"
 runs=${RUNS:-3}
 reps=${REPS:-7}

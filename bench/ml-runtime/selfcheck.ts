@@ -137,6 +137,19 @@ const kept = be.tidy(() => {
   return be.sum(b);
 });
 check('tidy disposes intermediates, keeps the result', probe.every((t) => t.disposed) && !kept.disposed);
+// Autograd on a known function: d/dx sum(x * x) = 2x; grad handles are tracked by tidy too.
+const x0 = be.keep(be.tensor(new Float32Array([1, -2, 3]), [3], true));
+let gradHandle: Tensor | null = null;
+const g = be.tidy(() => {
+  be.sum(be.mul(x0, x0)).backward();
+  gradHandle = x0.grad();
+  return [...gradHandle!.toFloat32Array()];
+});
+check(
+  'backward gives d/dx sum(x²) = 2x, grad handle freed by tidy',
+  g.join(',') === '2,-4,6' && (gradHandle as Tensor | null)?.disposed === true,
+  g.join(','),
+);
 check(
   'grad mode restored after noGrad',
   be.noGrad(() => 1) === 1 && be.tidy(() => be.randn([2], 1, true).requiresGrad),

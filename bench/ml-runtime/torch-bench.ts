@@ -80,8 +80,10 @@ if (workloads.includes('matmul')) {
   console.log(`  -> ${(results.matmul_gflops as number).toFixed(1)} GFLOP/s (best)`);
 }
 
-const cfg = { vocab: 4000, ctx: 256, d: 128, layers: 4, heads: 4 };
+// --ctx 64 shows a shorter-sequence step (the report decoder's targets are a few hundred tokens at most)
+const cfg = { vocab: 4000, ctx: Number(arg('ctx', '256')), d: 128, layers: 4, heads: 4 };
 const B = 8;
+results.ctx = cfg.ctx;
 if (workloads.includes('train') || workloads.includes('fwd')) {
   const gpt = new GPT(be, cfg);
   console.log(`GPT params: ${gpt.params.count()}`);
@@ -100,11 +102,11 @@ if (workloads.includes('train') || workloads.includes('fwd')) {
         opt.step();
         loss = l.item();
       });
-    results.train = time('train step B=8 T=256 (fwd+bwd+clip+AdamW)', reps, 2, step);
+    results.train = time(`train step B=8 T=${cfg.ctx} (fwd+bwd+clip+AdamW)`, reps, 2, step);
     console.log(`  loss after ${reps + 2} steps on one batch: ${loss.toFixed(3)}`);
   }
   if (workloads.includes('fwd')) {
-    results.fwd = time('GPT forward B=8 T=256 (no grad)', reps, 2, () =>
+    results.fwd = time(`GPT forward B=8 T=${cfg.ctx} (no grad)`, reps, 2, () =>
       be.noGrad(() => be.tidy(() => void gpt.forward(idx))),
     );
   }

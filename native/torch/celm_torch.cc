@@ -42,7 +42,7 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
             InstanceAccessor<&Tensor::Dtype>("dtype"),
             InstanceAccessor<&Tensor::Disposed>("disposed"),
             InstanceAccessor<&Tensor::RequiresGrad, &Tensor::SetRequiresGrad>("requiresGrad"),
-            InstanceMethod<&Tensor::Grad>("grad"),
+            InstanceMethod<&Tensor::Grad>("gradRaw"),  // wrapped as grad() by torch.ts (tidy tracking)
             InstanceMethod<&Tensor::ToFloat32>("toFloat32Array"),
             InstanceMethod<&Tensor::ToInt32>("toInt32Array"),
             InstanceMethod<&Tensor::Item>("item"),

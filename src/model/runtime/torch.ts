@@ -74,6 +74,14 @@ export function loadTorchBackend(): Backend {
 function makeBackend(n: NativeAddon): Backend {
   const isTensor = (v: unknown): v is Tensor => v instanceof n.Tensor;
   const scopes = new Scopes(isTensor);
+  // grad() is a method of the native handle; route its new handles through tidy() like op results.
+  const proto = n.Tensor.prototype as unknown as { gradRaw(): Tensor | null };
+  Object.defineProperty(proto, 'grad', {
+    value(this: typeof proto) {
+      const g = this.gradRaw();
+      return g ? scopes.track(g) : g;
+    },
+  });
   const fn = (name: string) => {
     const f = n[name];
     if (typeof f !== 'function') throw new Error(`celm_torch addon lacks op '${name}' (rebuild it)`);
