@@ -143,6 +143,24 @@ const REASONS: Record<Profile, string[]> = {
   sleep: ['nocturnal events', 'sleep-deprived EEG for spells', 'events arising from sleep'],
 };
 
+/**
+ * The profile a patient's referral reads like. Clinics refer many people with epilepsy whose routine
+ * EEG is normal, and many with unclear spells whose EEG is not: the history hints at the findings
+ * without giving them away (with history = profile, retrieval by history alone scored 1.0).
+ */
+const REFERRAL_MIX: Record<Profile, Profile[]> = {
+  normal: ['focal-epilepsy', 'generalized-epilepsy', 'sleep'],
+  'focal-epilepsy': ['normal', 'generalized-epilepsy', 'sleep'],
+  'generalized-epilepsy': ['normal', 'focal-epilepsy', 'sleep'],
+  encephalopathy: ['icu', 'normal'],
+  icu: ['encephalopathy'],
+  sleep: ['normal', 'focal-epilepsy'],
+};
+
+function referralProfile(profile: Profile, rng: Rng): Profile {
+  return rng.chance(0.55) ? profile : rng.pick(REFERRAL_MIX[profile]);
+}
+
 const MEDS: Record<Profile, string[]> = {
   normal: ['sertraline', 'ibuprofen', 'lisinopril', 'levothyroxine', 'oral contraceptive'],
   'focal-epilepsy': ['levetiracetam', 'lamotrigine', 'carbamazepine', 'lacosamide', 'oxcarbazepine'],
@@ -209,8 +227,9 @@ export function planCorpus(o: CorpusOptions): PlannedReport[] {
       birth.setUTCFullYear(birth.getUTCFullYear() - age);
       birth.setUTCDate(birth.getUTCDate() - r.int(1, 360));
       birthdate = birth.toISOString().slice(0, 10);
+      const referral = referralProfile(profile, new Rng(hashSeed(o.seed, 'referral', patientNo)));
       const meds = r
-        .shuffle([...MEDS[profile]])
+        .shuffle([...MEDS[referral]])
         .slice(0, r.int(0, 2))
         .filter((m) => m !== 'none');
       patient = {
@@ -218,7 +237,7 @@ export function planCorpus(o: CorpusOptions): PlannedReport[] {
         age,
         sex: r.chance(0.5) ? 'F' : 'M',
         handedness: r.chance(0.9) ? 'right' : 'left',
-        reason: r.pick(REASONS[profile]),
+        reason: r.pick(REASONS[referral]),
         medications: meds,
       };
       sessionNo = 1;
