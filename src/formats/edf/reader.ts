@@ -488,7 +488,7 @@ export class EdfReader {
     const lo = Math.min(...annSigs.map((s) => s.recordOffset));
     const hi = Math.max(...annSigs.map((s) => s.recordOffset + s.samplesPerRecord * bytesPerSample));
     // Small records: read whole records in chunks; large records: read just the annotation span.
-    const wholeRecords = recordBytes <= 4 * (hi - lo) || recordBytes <= 16384;
+    const wholeRecords = recordBytes <= 4 * (hi - lo) || recordBytes <= 2048;
     const per = wholeRecords ? this.recordsPerChunk() : 1;
     const spanBuf = new Uint8Array(hi - lo);
     for (let first = 0; first < limit; first += per) {
