@@ -9,6 +9,7 @@ import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
 import { registerPreprocess } from './commands/preprocess.js';
+import { registerServe } from './commands/serve.js';
 import { registerSynth } from './commands/synth.js';
 import { version } from './version.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerPreprocess(program);
   registerEval(program);
+  registerServe(program);
   return program;
 }
 

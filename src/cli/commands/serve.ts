@@ -1,0 +1,111 @@
+/**
+ * `celm serve` (the review server and web app) and `celm token create` (API tokens, printed once and
+ * stored hashed in the data directory's database).
+ */
+import type { Command } from 'commander';
+import { CelmError } from '../../errors.js';
+import { createReviewServer } from '../../serve/server.js';
+import { Store } from '../../serve/store.js';
+
+function intOption(name: string, v: string, lo: number, hi: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi)
+    throw new CelmError('bad-option', `${name} must be an integer from ${lo} to ${hi}, got "${v}"`);
+  return n;
+}
+
+function sizeOption(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
+  if (!m) throw new CelmError('bad-option', `--max-upload must be a size like 2G or 500M, got "${v}"`);
+  const mult = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[
+    m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'
+  ];
+  return Math.round(Number(m[1]) * mult);
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('the clinician review app: HTTP API under /api/ and the web application at /')
+    .option('--port <P>', 'port (0 picks a free one)', '8080')
+    .option('--host <H>', 'address to listen on', '127.0.0.1')
+    .option('--data <DIR>', 'data directory (database, recordings, reports)', 'celm-data')
+    .option('--max-upload <SIZE>', 'largest accepted upload', '8G')
+    .option('--jobs <N>', 'report jobs run at once', '1')
+    .option('--access-log', 'print method, route, status and time of each request (no patient data)')
+    .action(
+      async (opts: {
+        port: string;
+        host: string;
+        data: string;
+        maxUpload: string;
+        jobs: string;
+        accessLog?: boolean;
+      }) => {
+        const port = intOption('--port', opts.port, 0, 65535);
+        const server = createReviewServer({
+          dataDir: opts.data,
+          maxUploadBytes: sizeOption(opts.maxUpload),
+          concurrency: intOption('--jobs', opts.jobs, 1, 64),
+          log: opts.accessLog ? (line) => console.log(line) : undefined,
+        });
+        const addr = await server.listen(port, opts.host);
+        const tokens = server.store.db.prepare('SELECT COUNT(*) AS n FROM tokens').get() as { n: number };
+        console.log(`celm review app on ${addr}/ (data ${opts.data})`);
+        if (server.requeued) console.log(`${server.requeued} interrupted job(s) queued again`);
+        if (tokens.n === 0)
+          console.log(
+            `no API token yet: create one with "celm token create --name NAME --data ${opts.data}"`,
+          );
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            server.close().then(resolve, resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      },
+    );
+
+  const token = program.command('token').description('API tokens of the review server');
+  token
+    .command('create')
+    .description('create a token; it is printed once and stored only as a hash')
+    .requiredOption('--name <N>', 'who or what the token is for (recorded as the author of edits)')
+    .option('--data <DIR>', 'data directory', 'celm-data')
+    .action((opts: { name: string; data: string }) => {
+      const name = opts.name.trim();
+      if (!name || name.length > 100) throw new CelmError('bad-option', '--name must be 1 to 100 characters');
+      const store = new Store(opts.data);
+      try {
+        const t = store.createToken(name);
+        console.log(t.token);
+        console.error(
+          `token ${t.id} for "${name}" stored hashed in ${opts.data}/celm.db; it is not shown again`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+  token
+    .command('list')
+    .description('token ids, names and creation times (never the tokens)')
+    .option('--data <DIR>', 'data directory', 'celm-data')
+    .action((opts: { data: string }) => {
+      const store = new Store(opts.data);
+      try {
+        for (const r of store.db
+          .prepare('SELECT id, name, created_at FROM tokens ORDER BY created_at')
+          .all() as {
+          id: string;
+          name: string;
+          created_at: string;
+        }[])
+          console.log(`${r.id}  ${r.created_at}  ${r.name}`);
+      } finally {
+        store.close();
+      }
+    });
+}

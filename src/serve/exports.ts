@@ -1,0 +1,125 @@
+/**
+ * Report exports: Markdown, a FHIR R4 DiagnosticReport (JSON) and PDF. With `deidentified`, nothing from
+ * the EDF header (patient name, code, birth date, recording date) nor the uploaded file name goes out;
+ * the subject is the recording's random id.
+ */
+import PDFDocument from 'pdfkit';
+
+export interface ExportReport {
+  id: string;
+  recordingId: string;
+  fileName: string;
+  source: string;
+  createdAt: string;
+  signedBy: string | null;
+  signedAt: string | null;
+  sections: { name: string; text: string; version: number }[];
+  measurements: Record<string, unknown>;
+  /** From the EDF header; left out when de-identified. */
+  patient: { name: string | null; code: string | null } | null;
+  startDateTime: string | null;
+}
+
+export function deidentify(r: ExportReport): ExportReport {
+  return { ...r, fileName: `${r.recordingId}.edf`, patient: null, startDateTime: null };
+}
+
+function status(r: ExportReport): string {
+  return r.signedBy ? `Signed by ${r.signedBy} at ${r.signedAt}` : `Unsigned draft (${r.source})`;
+}
+
+export function toMarkdown(r: ExportReport): string {
+  const lines = [`# EEG report`, ''];
+  lines.push(`- Recording: ${r.fileName} (id ${r.recordingId})`);
+  if (r.patient?.name || r.patient?.code)
+    lines.push(`- Patient: ${[r.patient.name, r.patient.code].filter(Boolean).join(', ')}`);
+  if (r.startDateTime) lines.push(`- Recorded: ${r.startDateTime}`);
+  lines.push(`- Status: ${status(r)}`, `- Report id: ${r.id}`, '');
+  for (const s of r.sections) lines.push(`## ${s.name}`, '', s.text, '');
+  lines.push('## Measured values (quantitative EEG)', '');
+  for (const [k, v] of Object.entries(r.measurements)) lines.push(`- ${k}: ${JSON.stringify(v)}`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** FHIR R4 DiagnosticReport for an EEG study (LOINC 11523-8, "EEG study"). */
+export function toFhir(r: ExportReport): Record<string, unknown> {
+  const text = r.sections.map((s) => `${s.name}: ${s.text}`).join('\n\n');
+  const impression = r.sections.find((s) => /IMPRESSION/i.test(s.name))?.text ?? '';
+  const res: Record<string, unknown> = {
+    resourceType: 'DiagnosticReport',
+    id: r.id,
+    meta: { profile: ['http://hl7.org/fhir/StructureDefinition/DiagnosticReport'] },
+    text: {
+      status: 'generated',
+      div: `<div xmlns="http://www.w3.org/1999/xhtml">${r.sections.map((s) => `<p><b>${esc(s.name)}</b>: ${esc(s.text)}</p>`).join('')}</div>`,
+    },
+    status: r.signedBy ? 'final' : 'preliminary',
+    category: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v2-0074',
+            code: 'NRS',
+            display: 'Nursing Service Measures',
+          },
+        ],
+        text: 'Neurophysiology',
+      },
+    ],
+    code: {
+      coding: [{ system: 'http://loinc.org', code: '11523-8', display: 'EEG study' }],
+      text: 'EEG study',
+    },
+    subject: {
+      reference: `Patient/${r.recordingId}`,
+      ...(r.patient?.name ? { display: r.patient.name } : {}),
+    },
+    issued: r.signedAt ?? r.createdAt,
+    conclusion: impression,
+    presentedForm: [
+      {
+        contentType: 'text/plain; charset=utf-8',
+        language: 'en',
+        data: Buffer.from(text, 'utf8').toString('base64'),
+        title: 'EEG report',
+        creation: r.createdAt,
+      },
+    ],
+    extension: [{ url: 'https://celm.dev/fhir/StructureDefinition/report-source', valueString: r.source }],
+  };
+  if (r.startDateTime) res.effectiveDateTime = r.startDateTime;
+  if (r.signedBy) res.resultsInterpreter = [{ display: r.signedBy }];
+  return res;
+}
+
+export function toPdf(r: ExportReport): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: 'EEG report', Creator: 'celm' } });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.font('Helvetica-Bold').fontSize(18).text('EEG report');
+    doc.moveDown(0.5).font('Helvetica').fontSize(10);
+    doc.text(`Recording: ${r.fileName} (id ${r.recordingId})`);
+    if (r.patient?.name || r.patient?.code)
+      doc.text(`Patient: ${[r.patient.name, r.patient.code].filter(Boolean).join(', ')}`);
+    if (r.startDateTime) doc.text(`Recorded: ${r.startDateTime}`);
+    doc.text(`Status: ${status(r)}`);
+    for (const s of r.sections) {
+      doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).text(s.name);
+      doc
+        .moveDown(0.2)
+        .font('Helvetica')
+        .fontSize(10.5)
+        .text(s.text || '(empty)', { align: 'left' });
+    }
+    doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).text('Measured values (quantitative EEG)');
+    doc.font('Helvetica').fontSize(9.5);
+    for (const [k, v] of Object.entries(r.measurements)) doc.text(`${k}: ${JSON.stringify(v)}`);
+    doc.end();
+  });
+}
