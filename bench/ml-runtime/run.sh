@@ -14,9 +14,9 @@ log="$out/results.jsonl"
 : > "$log"
 echo "# $(date -u +%FT%TZ) $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/run.log"
 for r in $(seq "$runs"); do
-  for th in 1 2; do
+  for th in 1 2 2/1; do # 2/1: 2 libtorch (OpenMP) threads, 1 OpenBLAS thread
     echo "## torch run $r threads $th (load $(cut -d' ' -f1 /proc/loadavg))" | tee -a "$out/run.log"
-    node dist/bench/ml-runtime/torch-bench.js --threads "$th" --reps "$reps" | tee -a "$out/run.log" |
+    node dist/bench/ml-runtime/torch-bench.js --threads "${th%/*}" --blas-threads "${th#*/}" --reps "$reps" | tee -a "$out/run.log" |
       sed -n 's/^JSON //p' | sed "s/^{/{\"run\":$r,\"name\":\"torch\",/" >> "$log"
   done
 done

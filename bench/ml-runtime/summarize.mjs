@@ -10,7 +10,7 @@ const rows = readFileSync(process.argv[2], 'utf8')
 const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const groups = new Map();
 for (const r of rows) {
-  const k = `${r.name} ${r.threads}T`;
+  const k = typeof r.threads === 'number' ? `${r.name} ${r.threads}T` : `${r.name} ${r.threads}`;
   if (!groups.has(k)) groups.set(k, []);
   groups.get(k).push(r);
 }

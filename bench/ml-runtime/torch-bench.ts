@@ -18,13 +18,14 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const threads = Number(arg('threads', '2'));
+const blasThreads = Number(arg('blas-threads', String(threads))); // OpenBLAS pool (GEMMs)
 const reps = Number(arg('reps', '7'));
 const workloads = arg('only', 'matmul,train,fwd,encode,gemm').split(',');
 const encBatch = Number(arg('enc-batch', '60'));
 const encD = Number(arg('enc-d', '128'));
 
 const be = loadBackend('torch');
-be.setNumThreads(threads);
+be.setNumThreads(threads, blasThreads);
 be.manualSeed(1);
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
@@ -65,7 +66,7 @@ const randomTokens = (n: number, vocab: number) =>
 
 const results: Record<string, unknown> = {
   backend: be.describe(),
-  threads,
+  threads: threads === blasThreads ? threads : `${threads}/blas${blasThreads}`,
   reps,
   load: (await import('node:os')).loadavg()[0],
 };

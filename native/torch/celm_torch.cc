@@ -304,9 +304,11 @@ FN(SetGradEnabled) {
 }
 FN(IsGradEnabled) { return Napi::Boolean::New(info.Env(), torch::autograd::GradMode::is_enabled()); }
 FN(SetNumThreads) {
+  // setNumThreads(n, blasThreads = n): libtorch's OpenMP pool for its own kernels, and OpenBLAS's
+  // pthread pool for the GEMMs libtorch hands to Debian's OpenBLAS.
   int n = (int)I(info, 0);
   torch::set_num_threads(n);
-  openblas_set_num_threads(n);  // libtorch's matmul goes to Debian's OpenBLAS (pthread build)
+  openblas_set_num_threads(info.Length() > 1 && info[1].IsNumber() ? (int)I(info, 1) : n);
   return info.Env().Undefined();
 }
 FN(GetNumThreads) { return Napi::Number::New(info.Env(), torch::get_num_threads()); }

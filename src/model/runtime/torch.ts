@@ -19,7 +19,7 @@ interface NativeAddon {
   info(): { torch: string; threads: number; openblasThreads: number; config: string };
   setGradEnabled(on: boolean): void;
   isGradEnabled(): boolean;
-  setNumThreads(n: number): void;
+  setNumThreads(n: number, blas?: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
   clipGradNorm(params: Tensor[], maxNorm: number): number;
@@ -166,7 +166,7 @@ function makeBackend(n: NativeAddon): Backend {
         n.profileStop();
       }
     },
-    setNumThreads: (k) => n.setNumThreads(k),
+    setNumThreads: (k, blas) => n.setNumThreads(k, blas ?? k),
     getNumThreads: () => n.getNumThreads(),
     manualSeed: (s) => n.manualSeed(s),
     describe() {

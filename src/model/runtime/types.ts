@@ -119,7 +119,8 @@ export interface Backend extends Ops {
   tidy<T>(fn: () => T): T;
   /** Exempts a tensor from the enclosing tidy() scopes (parameters, caches). */
   keep<T extends Tensor>(t: T): T;
-  setNumThreads(n: number): void;
+  /** Intra-op threads; a backend with a separate BLAS pool may take its size as blasThreads (default n). */
+  setNumThreads(n: number, blasThreads?: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
   /** Runs fn under the backend's op profiler, writing a chrome://tracing JSON to path (if supported). */
