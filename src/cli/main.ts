@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { CelmError } from '../errors.js';
 import { registerAnonymize } from './commands/anonymize.js';
+import { registerDataset } from './commands/dataset.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerPreprocess(program);
   registerEval(program);
+  registerDataset(program);
   registerServe(program);
   return program;
 }
