@@ -273,7 +273,7 @@ export async function buildBenchmark(o: BuildOptions): Promise<BuildSummary> {
     for (const row of db.prepare('SELECT id FROM reports').all() as { id: string }[])
       if (!ids.has(row.id)) clearItem(db, row.id, row.id);
   })();
-  if (o.preprocess ?? true) await preprocessAll(db, out, o, summary, progress);
+  if (o.preprocess ?? true) await preprocessAll(db, out, o, summary, progress, committed);
   // Splits (recomputed for every patient: the seed or ratios may have changed).
   const seed = o.seed ?? 0;
   const ratios = o.ratios ?? DEFAULT_RATIOS;
@@ -354,14 +354,8 @@ async function buildItem(
     (a.start ?? '') < (b.start ?? '') ? -1 : (a.start ?? '') > (b.start ?? '') ? 1 : a.ord - b.ord,
   );
   const usable = recs.filter((r) => r.status === 'ok').length;
-  if (
-    !duplicate &&
-    recs.length > 0 &&
-    usable === 0 &&
-    !problems.some((p) => p.reason.startsWith('missing EDF'))
-  )
-    problems.push({ file: it.reportRef, where: 'recordings', reason: 'no readable recording' });
-  const blocking = duplicate || text === null || text.trim() === '' || usable === 0;
+  // Any problem with the report or one of its recordings keeps the item out of the splits.
+  const blocking = duplicate || problems.length > 0 || text === null || text.trim() === '' || usable === 0;
   const status = blocking ? 'error' : structured?.status === 'ok' ? 'ok' : 'failed';
   const reason = blocking
     ? problems.map((p) => p.reason).join('; ')
@@ -440,6 +434,7 @@ async function preprocessAll(
   o: BuildOptions,
   summary: BuildSummary,
   progress: (phase: BuildProgress['phase'], done: number, total: number) => void,
+  committedBefore: number,
 ): Promise<void> {
   const pending = db
     .prepare(
@@ -455,7 +450,7 @@ async function preprocessAll(
     'UPDATE recordings SET preprocess_status = ?, preprocessed_id = ?, segments = ?, preprocess_error = ? WHERE path = ?',
   );
   let done = 0;
-  let committed = 0;
+  let committed = committedBefore;
   await runBatch(files, {
     out: join(out, 'preprocessed'),
     jobs: Math.max(1, o.jobs ?? 1),
