@@ -369,8 +369,9 @@ function drawTrend() {
   ctx.font = '10px system-ui, sans-serif';
   ctx.fillStyle = '#66707a';
   ctx.textAlign = 'right';
-  ctx.fillText('CSA 0.5–30 Hz', GUTTER - 8, 14);
-  ctx.fillText('rel. power', GUTTER - 8, h - 8);
+  ctx.fillText('CSA', GUTTER - 8, 14);
+  ctx.fillText('0.5–30 Hz', GUTTER - 8, 26);
+  ctx.fillText('rel. power', GUTTER - 6, h - 8);
   if (!t || !rec || t.t.length === 0) {
     ctx.textAlign = 'left';
     ctx.fillText('computing trends…', GUTTER + 8, h / 2);
