@@ -42,7 +42,9 @@ export function torchAddonPath(): string | null {
   return null;
 }
 
-export class BackendUnavailableError extends Error {}
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+}
 
 let cached: Backend | null = null;
 
