@@ -145,6 +145,7 @@ export function registerDataset(program: Command): void {
         `preprocessing: ${Object.entries(s.preprocessing)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,
+        ...s.preprocessing_failures.slice(0, 20).map((f) => `  preprocessing failed: ${f.path}: ${f.error}`),
         `extraction failures: ${s.extraction_failures.count}`,
         ...s.extraction_failures.items.slice(0, 20).map((f) => `  ${f.id}: ${f.reasons.join('; ')}`),
         `errors: ${s.errors.count} items (${Object.entries(s.errors.by_reason)

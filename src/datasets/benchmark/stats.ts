@@ -30,6 +30,7 @@ export interface BenchmarkStats {
     items: { item: string; file: string; place: string | null; reason: string }[];
   };
   preprocessing: Record<string, number>;
+  preprocessing_failures: { path: string; error: string }[];
 }
 
 function reasonClass(reason: string): string {
@@ -126,6 +127,13 @@ export function computeStats(db: Db): BenchmarkStats {
     extraction_failures: { count: failures.length, items: failures },
     errors: { count: new Set(errItems.map((e) => e.item)).size, by_reason: byReason, items: errItems },
     preprocessing: pre,
+    preprocessing_failures: (
+      db
+        .prepare(
+          "SELECT DISTINCT rel_path AS path, preprocess_error AS error FROM recordings WHERE preprocess_status = 'failed' ORDER BY rel_path",
+        )
+        .all() as { path: string; error: string | null }[]
+    ).map((x) => ({ path: x.path, error: x.error ?? '' })),
   };
 }
 
