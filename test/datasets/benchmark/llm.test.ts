@@ -4,10 +4,15 @@
  * mapping and validation (verbatim text passes, rewritten text fails with its reason).
  */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { buildBenchmark } from '../../../src/datasets/benchmark/build.js';
 import { structureWithLlm } from '../../../src/datasets/benchmark/llm.js';
+import { generateCorpus } from '../../../src/datasets/synth/corpus.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const REPORT = [
   'HISTORY: 40 year old man with spells.',
@@ -105,4 +110,69 @@ test('unknown section names, non-JSON answers and HTTP errors are failures with 
   status = 200;
   assert.equal(r.status, 'failed');
   assert.match(r.validation.reasons[0], /^LLM request failed: .*HTTP 500/);
+});
+
+test('a build with --llm-url: the model output is validated per item; failures stay out of the splits', async () => {
+  const dir = tempDir('celm-bench-llm-');
+  const [m] = generateCorpus({
+    count: 1,
+    out: join(dir, 'gen'),
+    seed: 4,
+    duration: [30, 30],
+    multiRecording: false,
+  });
+  const manifest = join(dir, 'list.jsonl');
+  writeFileSync(
+    manifest,
+    `${JSON.stringify({ id: 'L1', patient_id: 'P1', date: m.date, report_text: REPORT, recordings: m.recordings.map((r) => `gen/${r}`) })}\n`,
+  );
+  const good = JSON.stringify({
+    report_sections: [
+      {
+        section_name: 'Description',
+        section_text: 'Posterior dominant rhythm of 10 Hz, symmetric and reactive.',
+      },
+      { section_name: 'IMPRESSION/INTERPRETATION', section_text: 'Normal awake EEG.' },
+    ],
+  });
+  const bad = JSON.stringify({
+    report_sections: [
+      { section_name: 'IMPRESSION/INTERPRETATION', section_text: 'Abnormal EEG with frequent spikes.' },
+    ],
+  });
+  const lineOf = (out: string) => JSON.parse(readFileSync(join(out, 'sections.jsonl'), 'utf8').trim());
+  answer = good;
+  const s1 = await buildBenchmark({
+    source: 'manifest',
+    input: manifest,
+    out: join(dir, 'o1'),
+    preprocess: false,
+    llm: llm(),
+  });
+  assert.equal(s1.ok, 1);
+  const l1 = lineOf(join(dir, 'o1'));
+  assert.equal(l1.structuring.method, 'llm');
+  assert.deepEqual(
+    l1.report_sections.map((x: { section_name: string }) => x.section_name),
+    ['EEG DESCRIPTION/DETAILS', 'IMPRESSION/INTERPRETATION'],
+  );
+  answer = bad;
+  const s2 = await buildBenchmark({
+    source: 'manifest',
+    input: manifest,
+    out: join(dir, 'o2'),
+    preprocess: false,
+    llm: llm(),
+  });
+  assert.equal(s2.ok, 0);
+  assert.equal(s2.failed, 1);
+  const l2 = lineOf(join(dir, 'o2'));
+  assert.equal(l2.status, 'failed');
+  assert.match(l2.reason, /^IMPRESSION\/INTERPRETATION: text not found in the report/);
+  assert.equal(
+    readFileSync(join(dir, 'o2', 'splits', 'train.jsonl'), 'utf8') +
+      readFileSync(join(dir, 'o2', 'splits', 'val.jsonl'), 'utf8') +
+      readFileSync(join(dir, 'o2', 'splits', 'test.jsonl'), 'utf8'),
+    '',
+  );
 });
