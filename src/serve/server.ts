@@ -102,6 +102,13 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
   // Leftovers of uploads interrupted by a crash.
   const tmpDir = join(options.dataDir, 'tmp');
   for (const f of readdirSync(tmpDir)) rmSync(join(tmpDir, f), { force: true, recursive: true });
+  // ... and of preprocessing runs in jobs that a crash interrupted (they are rerun from the queue).
+  for (const r of store.recordings()) {
+    const prep = join(store.recordingDir(r.id), 'prep');
+    if (!existsSync(prep)) continue;
+    for (const f of readdirSync(prep))
+      if (f.startsWith('.tmp-')) rmSync(join(prep, f), { force: true, recursive: true });
+  }
 
   const app = Fastify({ logger: false, bodyLimit: options.maxJsonBytes ?? 256 * 1024 });
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
