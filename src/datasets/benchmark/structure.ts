@@ -320,7 +320,7 @@ export interface StructureOptions {
 const LIST_MARKER = /^\s*(?:\(?\d{1,2}[.)]|\(?[a-z][.)]|[-*•–])\s+/;
 // "1. Background: ...", "IMPRESSION: ...", "PATIENT HISTORY - ...", "(2) Sleep: ...".
 const HEADER_LINE =
-  /^\s*(?:\(?\d{1,2}[.)]\s*|[-*•]\s*)?([A-Za-z][A-Za-z0-9 _/&'-]{0,55}?)\s*(:|\s[-–—]\s)\s*(.*)$/;
+  /^\s*(?:\(?(?:\d{1,2}|[IVX]{1,4})[.)]\s*|[-*•]\s*)?([A-Za-z][A-Za-z0-9 _/&'-]{0,55}?)\s*(:|\s[-–—]\s)\s*(.*)$/;
 const INLINE_NAMES = Object.keys(HEADER_MAP)
   .filter((n) => n.length > 3 && !['eeg', 'patient', 'date', 'duration', 'recording', 'wake'].includes(n))
   .sort((a, b) => b.length - a.length)
@@ -352,12 +352,20 @@ function parseHeaderLine(line: string): Header | null {
   return null;
 }
 
-function bareHeader(line: string): Header | null {
-  const bare = line.trim().replace(/:$/, '');
+/**
+ * A header alone on its line: a known name (with or without a colon), or an unknown line in capitals
+ * that stands alone (after a blank line or at the top: a title), so wrapped lines of reports typed all
+ * in capitals are not taken for headers.
+ */
+function bareHeader(line: string, standsAlone: boolean): Header | null {
+  const bare = line
+    .trim()
+    .replace(/^(?:\(?(?:\d{1,2}|[IVX]{1,4})[.)]\s*)/, '')
+    .replace(/:$/, '');
   if (bare.length === 0 || bare.length > 60 || /[.!?,;]$/.test(bare)) return null;
   const cat = headerCategoryOf(bare);
   if (cat) return { header: bare, category: cat, rest: '' };
-  if (isAllCaps(bare) && /[A-Z]{2}/.test(bare) && !LIST_MARKER.test(line))
+  if (standsAlone && isAllCaps(bare) && /[A-Z]{2}/.test(bare) && !LIST_MARKER.test(line))
     return { header: bare, category: 'other', rest: '' };
   return null;
 }
@@ -495,7 +503,8 @@ export function splitReport(text: string): ExtractedSection[] {
         if (k === 0) cur.lines.push('');
         return;
       }
-      const h = parseHeaderLine(piece) ?? bareHeader(piece);
+      const h =
+        parseHeaderLine(piece) ?? bareHeader(piece, k === 0 && (i === 0 || rawLines[i - 1].trim() === ''));
       if (h) {
         start(h, lineNo);
         return;

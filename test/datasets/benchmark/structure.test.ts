@@ -268,3 +268,30 @@ test('validation: text must come from the report; failures are flagged with the 
   assert.equal(headerless.status, 'failed');
   assert.deepEqual(headerless.validation.reasons, ['no CELM section found']);
 });
+
+test('reports typed in capitals: wrapped lines are not headers; roman-numbered headers are', () => {
+  const r = structureReport(
+    [
+      'CLINICAL HISTORY: 45 YEAR OLD WOMAN WITH HEADACHES.',
+      'INTRODUCTION: DIGITAL VIDEO EEG IS PERFORMED IN THE LAB USING STANDARD',
+      '10-20 SYSTEM OF ELECTRODE PLACEMENT.',
+      'DESCRIPTION OF THE RECORD: IN MAXIMAL WAKEFULNESS THE BACKGROUND',
+      'DEMONSTRATES A 9.5 HZ ALPHA RHYTHM WITH A SMALL AMOUNT OF LOW VOLTAGE',
+      'BETA. STAGE II SLEEP INCLUDES VERTEX WAVES AND SPINDLES.',
+      '',
+      'I. IMPRESSION: NORMAL EEG.',
+      'II. CLINICAL CORRELATION: NO EPILEPTIFORM FEATURES.',
+    ].join('\n'),
+  );
+  assert.equal(r.status, 'ok', r.validation.reasons.join('; '));
+  assert.equal(
+    get(r, 'BACKGROUND ACTIVITY'),
+    'IN MAXIMAL WAKEFULNESS THE BACKGROUND DEMONSTRATES A 9.5 HZ ALPHA RHYTHM WITH A SMALL AMOUNT OF LOW VOLTAGE BETA.',
+  );
+  assert.equal(get(r, 'SLEEP'), 'STAGE II SLEEP INCLUDES VERTEX WAVES AND SPINDLES.');
+  assert.equal(get(r, 'IMPRESSION/INTERPRETATION'), 'NORMAL EEG.\nNO EPILEPTIFORM FEATURES.');
+  assert.equal(
+    get(r, 'EEG DESCRIPTION/DETAILS'),
+    'DIGITAL VIDEO EEG IS PERFORMED IN THE LAB USING STANDARD 10-20 SYSTEM OF ELECTRODE PLACEMENT.',
+  );
+});
