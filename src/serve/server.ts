@@ -144,6 +144,15 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     req.user = user;
   });
 
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+    );
+  });
+
   if (options.log) {
     const log = options.log;
     app.addHook('onResponse', async (req, reply) => {

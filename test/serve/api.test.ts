@@ -80,6 +80,8 @@ describe('auth', () => {
     const r = await fetch(`${srv.base}/`);
     assert.equal(r.status, 200);
     assert.match(await r.text(), /celm review/);
+    assert.match(r.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.equal((await fetch(`${srv.base}/app.js`)).status, 200);
     assert.equal((await fetch(`${srv.base}/..%2Fpackage.json`)).status, 404);
   });
