@@ -8,8 +8,20 @@
  * modified; output files are written atomically.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { CelmError } from '../../errors.js';
 import { EdfReader } from '../../formats/edf/index.js';
 import { runBatch } from '../../signal/batch.js';
 import { bidsChannelStatus, DEFAULT_SETTINGS, type PreprocessSettings } from '../../signal/pipeline.js';
@@ -175,11 +187,49 @@ function readReportText(it: SourceItem): { text: string | null; problem: string 
   return { text, problem: null };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One build per output folder: DIR/.build.lock holds the builder's pid (a dead holder's lock is taken over). */
+function lockOut(out: string): () => void {
+  const path = join(out, '.build.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        throw new CelmError('usage', `${out}: another build (pid ${pid}) is writing here`);
+      rmSync(path, { force: true });
+    }
+  }
+  throw new CelmError('usage', `${out}: cannot take ${path}`);
+}
+
 /** Builds (or resumes) a benchmark into options.out. */
 export async function buildBenchmark(o: BuildOptions): Promise<BuildSummary> {
   const out = resolve(o.out);
-  mkdirSync(out, { recursive: true });
   const disc: Discovery = discover(o.source, o.input, o.bids);
+  mkdirSync(out, { recursive: true });
+  const unlock = lockOut(out);
+  try {
+    return await buildLocked(o, out, disc);
+  } finally {
+    unlock();
+  }
+}
+
+async function buildLocked(o: BuildOptions, out: string, disc: Discovery): Promise<BuildSummary> {
   const db = openCatalog(join(out, 'catalog.sqlite'));
   const buildId = Number(
     db.prepare('INSERT INTO builds (started, source, input, options, status) VALUES (?, ?, ?, ?, ?)').run(

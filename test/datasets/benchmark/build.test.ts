@@ -335,6 +335,13 @@ test('manifests: the generator JSONL directly, and a CSV with broken rows; exit 
   ]);
   assert.equal(r3.status, 2);
   assert.match(r3.stderr, /nothing could be built/);
+  // One build per output folder: a live holder of the lock refuses a second build.
+  const locked = join(tmp, 'locked-out');
+  mkdirSync(locked);
+  writeFileSync(join(locked, '.build.lock'), String(process.pid));
+  const r5 = celm(['dataset', 'build', '--source', 'manifest', gen, '--out', locked, '--quiet']);
+  assert.equal(r5.status, 2);
+  assert.equal(r5.stderr.trim(), `celm: ${locked}: another build (pid ${process.pid}) is writing here`);
   const r4 = celm(['dataset', 'build', '--source', 'edf', gen, '--out', join(tmp, 'x')]);
   assert.equal(r4.status, 2);
   assert.equal(r4.stderr.trim(), 'celm: --source must be tuh, bids or manifest, got "edf"');
