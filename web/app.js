@@ -360,8 +360,8 @@ const BAND_COLORS = {
   gamma: '#e31a1c',
 };
 
-function drawTrend() {
-  const { ctx, w, h } = fitCanvas($('trend'));
+/** Everything of the trend panel but the page cursor (drawn once per trends and size, then reused). */
+function paintTrendBase(ctx, w, h) {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, w, h);
   const t = state.trends;
@@ -418,6 +418,29 @@ function drawTrend() {
     ctx.fillText(band, lx, csaH + 11);
     lx += ctx.measureText(band).width + 8;
   }
+}
+
+let trendBase = null;
+
+function drawTrend() {
+  const canvas = $('trend');
+  const { ctx, w, h, dpr } = fitCanvas(canvas);
+  const t = state.trends;
+  const rec = state.recording;
+  if (!trendBase || trendBase.trends !== t || trendBase.w !== canvas.width || trendBase.h !== canvas.height) {
+    const off = document.createElement('canvas');
+    off.width = canvas.width;
+    off.height = canvas.height;
+    const octx = off.getContext('2d');
+    octx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    paintTrendBase(octx, w, h);
+    trendBase = { trends: t, w: canvas.width, h: canvas.height, canvas: off };
+  }
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.drawImage(trendBase.canvas, 0, 0);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  if (!t || !rec || t.t.length === 0) return;
+  const plotW = w - GUTTER;
   // Current page.
   const x0 = GUTTER + (state.start / rec.duration_s) * plotW;
   const x1 = GUTTER + ((state.start + pageSeconds()) / rec.duration_s) * plotW;
