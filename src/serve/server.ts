@@ -13,12 +13,12 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  writeFileSync,
 } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CELM_SECTIONS } from '../clinical/sections.js';
 import { CelmError } from '../errors.js';
@@ -27,7 +27,7 @@ import { mapToCelm } from '../signal/index.js';
 import { deidentify, type ExportReport, toFhir, toMarkdown, toPdf } from './exports.js';
 import { type JobEvent, JobQueue } from './queue.js';
 import { newId, now, type ReportRow, Store } from './store.js';
-import { computeTrends, parseWindowQuery, traceWindow } from './traces.js';
+import { parseWindowQuery, traceWindow } from './traces.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -328,15 +328,33 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     return reader(id).annotations.map((a) => ({ onset: a.onset, duration: a.duration, text: a.text }));
   });
 
-  app.get('/api/recordings/:id/trends', async (req) => {
+  const trendRuns = new Map<string, Promise<void>>();
+  const trendWorkers = new Set<Worker>();
+  app.get('/api/recordings/:id/trends', async (req, reply) => {
     const id = recId(req);
     const path = join(store.recordingDir(id), 'trends.json');
-    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8'));
-    const t = computeTrends(reader(id));
-    const part = `${path}.${process.pid}.partial`;
-    writeFileSync(part, JSON.stringify(t));
-    renameSync(part, path);
-    return t;
+    if (!existsSync(path)) {
+      let run = trendRuns.get(id);
+      if (!run) {
+        run = new Promise<void>((resolve, reject) => {
+          const w = new Worker(new URL('./trends-worker.js', import.meta.url), {
+            workerData: { path: join(store.recordingDir(id), 'recording.edf'), out: path },
+          });
+          trendWorkers.add(w);
+          w.once('message', (m: { ok: boolean; error?: string }) =>
+            m.ok ? resolve() : reject(new HttpError(422, m.error ?? 'trends failed')),
+          );
+          w.once('error', reject);
+          w.once('exit', () => {
+            trendWorkers.delete(w);
+            resolve();
+          });
+        }).finally(() => trendRuns.delete(id));
+        trendRuns.set(id, run);
+      }
+      await run;
+    }
+    return reply.type('application/json; charset=utf-8').send(readFileSync(path, 'utf8'));
   });
 
   // Jobs ------------------------------------------------------------------------------------------------
@@ -531,6 +549,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     },
     async close() {
       await queue.stop();
+      await Promise.all([...trendWorkers].map((w) => w.terminate()));
       await app.close();
       for (const r of readers.values()) r.close();
       readers.clear();
