@@ -101,13 +101,20 @@ $('upload').onchange = (e) => {
   xhr.send(file);
 };
 
+async function loadFindings() {
+  const f = await getJson(`/recordings/${state.recording.id}/findings`);
+  state.annotations = f.annotations;
+  state.artifacts = f.artifacts || [];
+  renderFindings();
+  drawTimeline();
+}
+
 async function openRecording(id) {
   state.recording = await getJson(`/recordings/${id}`);
   state.start = 0;
   state.report = null;
   state.trends = null;
-  state.annotations = await getJson(`/recordings/${id}/annotations`);
-  renderFindings();
+  await loadFindings();
   await drawPage();
   getJson(`/recordings/${id}/trends`).then((t) => {
     state.trends = t;
@@ -503,9 +510,14 @@ function drawTimeline() {
   ctx.textAlign = 'right';
   ctx.fillText('findings', GUTTER - 8, h / 2 + 3);
   const plotW = w - GUTTER;
+  ctx.fillStyle = 'rgba(120, 120, 120, 0.35)';
+  for (const r of state.artifacts || []) {
+    const x = GUTTER + (r.start / rec.duration_s) * plotW;
+    ctx.fillRect(x, 2, Math.max(1, ((r.end - r.start) / rec.duration_s) * plotW), h - 4);
+  }
   for (const a of state.annotations) {
     const x = GUTTER + (a.onset / rec.duration_s) * plotW;
-    ctx.fillStyle = findingColor(a.text);
+    ctx.fillStyle = KIND_COLORS[a.kind] || KIND_COLORS.other;
     ctx.fillRect(Math.round(x), 4, Math.max(2, (a.duration / rec.duration_s) * plotW), h - 8);
   }
   const x0 = GUTTER + (state.start / rec.duration_s) * plotW;
@@ -513,12 +525,14 @@ function drawTimeline() {
   ctx.strokeRect(x0 + 0.5, 0.5, Math.max(2, (pageSeconds() / rec.duration_s) * plotW), h - 1);
 }
 
-function findingColor(text) {
-  if (/seiz/i.test(text)) return '#c0392b';
-  if (/spike|sharp|discharge|pd|rda/i.test(text)) return '#d35400';
-  if (/eyes|photic|hyperv/i.test(text)) return '#7f8c8d';
-  return '#2c7fb8';
-}
+const KIND_COLORS = {
+  seizure: '#c0392b',
+  discharge: '#d35400',
+  activation: '#7f8c8d',
+  state: '#95a5a6',
+  artifact: '#8e44ad',
+  other: '#2c7fb8',
+};
 
 function renderFindings() {
   const ol = $('findings');
@@ -526,6 +540,7 @@ function renderFindings() {
   for (const a of state.annotations) {
     const li = document.createElement('li');
     li.textContent = `${fmtTime(a.onset)}  ${a.text}`;
+    li.style.color = KIND_COLORS[a.kind] || '';
     li.onclick = () => jumpTo(a.onset);
     ol.append(li);
   }
@@ -566,7 +581,10 @@ async function watchJob(jobId) {
           'jobStatus',
           `${ev.status}: ${ev.stage} (${Math.round(ev.progress * 100)}%)${ev.error ? ` — ${ev.error}` : ''}`,
         );
-        if (ev.status === 'done' && ev.report) await loadReport(ev.report);
+        if (ev.status === 'done' && ev.report) {
+          await loadReport(ev.report);
+          await loadFindings();
+        }
       }
     }
   } catch (e) {

@@ -25,6 +25,7 @@ import { CelmError } from '../errors.js';
 import { EdfError, EdfReader } from '../formats/edf/index.js';
 import { mapToCelm } from '../signal/index.js';
 import { deidentify, type ExportReport, toFhir, toMarkdown, toPdf } from './exports.js';
+import { findings } from './findings.js';
 import { type JobEvent, JobQueue } from './queue.js';
 import { newId, now, type ReportRow, Store } from './store.js';
 import { parseWindowQuery, traceWindow } from './traces.js';
@@ -329,6 +330,11 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
   });
 
   const trendRuns = new Map<string, Promise<void>>();
+  app.get('/api/recordings/:id/findings', async (req) => {
+    const id = recId(req);
+    return findings(reader(id).annotations, join(store.recordingDir(id), 'prep'));
+  });
+
   const trendWorkers = new Set<Worker>();
   app.get('/api/recordings/:id/trends', async (req, reply) => {
     const id = recId(req);

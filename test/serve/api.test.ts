@@ -212,6 +212,12 @@ describe('traces, annotations and trends', () => {
         [30, 'Spike T3'],
       ],
     );
+    const f = await json(`/recordings/${recId}/findings`);
+    assert.deepEqual(
+      f.annotations.map((x: Json) => x.kind),
+      ['state', 'discharge'],
+    );
+    assert.equal(f.artifacts, null, 'not preprocessed yet');
     const t = await json(`/recordings/${recId}/trends`);
     assert.equal(t.step, 10);
     assert.equal(t.t.length, 6);
@@ -248,6 +254,10 @@ describe('report jobs, reports and exports', () => {
     assert.equal(r.sections[0].kind, 'draft');
     assert.equal(typeof r.measurements.pdrHz, 'number');
     assert.equal((await json(`/jobs/${job.id}`)).status, 'done');
+    assert.ok(
+      Array.isArray((await json(`/recordings/${recId}/findings`)).artifacts),
+      'artifact runs after the job',
+    );
     assert.deepEqual(
       (await json(`/recordings/${recId}/reports`)).map((x: { id: string }) => x.id),
       [reportId],
