@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { celm } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startServer, waitFor, writeRecording } from './helpers.js';
 
@@ -83,4 +85,36 @@ test('celm token create prints a token once and stores only its hash', () => {
   const port = celm(['serve', '--port', 'abc', '--data', data]);
   assert.equal(port.status, 2);
   assert.match(port.stderr, /--port must be an integer/);
+});
+
+test('celm serve starts on a free port, answers, and stops cleanly on SIGTERM', async () => {
+  const data = tempDir('celm-servecli-');
+  const proc = spawn(
+    process.execPath,
+    [join(repoRoot, 'bin', 'celm.js'), 'serve', '--port', '0', '--data', data],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no address in 15 s: ${out}`)), 15000);
+      proc.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    const h = await fetch(`${base}/api/health`);
+    assert.equal(h.status, 200);
+    assert.equal((await fetch(`${base}/api/recordings`)).status, 401);
+  } finally {
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    proc.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  }
 });
