@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { tempDir } from '../helpers/tmp.js';
@@ -55,4 +56,27 @@ test('the access log holds method, route pattern, status and time: no ids, names
   assert.match(log, /^POST \/api\/recordings 422 \d+ms$/m);
   for (const secret of ['Jansen', 'Jan', rec.id, 'P-001', '1970', srv.token])
     assert.ok(!log.includes(secret), secret);
+});
+
+test('an upload the client abandons halfway leaves nothing behind', async () => {
+  const before = (await (await fetch(`${srv.base}/api/recordings`, { headers: srv.auth })).json()) as Json[];
+  const url = new URL(`${srv.base}/api/recordings`);
+  await new Promise<void>((resolve) => {
+    const req = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: { ...srv.auth, 'Content-Type': 'application/octet-stream', 'Content-Length': 500_000 },
+    });
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    req.write(Buffer.alloc(100_000), () => setTimeout(() => req.destroy(), 100));
+  });
+  // The server notices the aborted stream and removes the partial file.
+  for (let i = 0; i < 100 && readdirSync(join(data, 'tmp')).length > 0; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(readdirSync(join(data, 'tmp')), []);
+  const now = (await (await fetch(`${srv.base}/api/recordings`, { headers: srv.auth })).json()) as Json[];
+  assert.equal(now.length, before.length);
 });
