@@ -611,7 +611,7 @@ function markMeasured(text, m) {
   if (m && m.pdrHz !== null && m.pdrHz !== undefined) {
     html = html.replace(/(\d+(?:\.\d+)?) ?Hz/g, (all, v) =>
       Math.abs(Number(v) - m.pdrHz) <= 0.5
-        ? `<mark class="measured" title="${tip}: ${m.pdrHz} Hz">${all}</mark>`
+        ? `<mark class="measured evidence" data-evidence="pdr" title="${tip}: ${m.pdrHz} Hz; click to see the first eyes-closed stretch">${all}</mark>`
         : all,
     );
   }
@@ -624,6 +624,19 @@ function markMeasured(text, m) {
   }
   return html;
 }
+
+// Evidence: a measured PDR jumps the traces to the first eyes-closed stretch, where it was measured.
+$('sections').addEventListener('click', (e) => {
+  const mark = e.target instanceof Element ? e.target.closest('mark[data-evidence]') : null;
+  if (!mark) return;
+  if (mark.dataset.evidence === 'pdr') {
+    const closed = state.annotations.find((a) => /eyes closed/i.test(a.text));
+    if (closed) {
+      $('montage').value = 'double-banana';
+      jumpTo(closed.onset + pageSeconds() / 3);
+    }
+  }
+});
 
 function renderReport() {
   const r = state.report;

@@ -141,6 +141,12 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
   assert.match((await page.textContent('#reportSource')) ?? '', /learned model is not trained yet/);
   assert.ok((await page.locator('.section mark.measured').count()) >= 1, 'measured values marked');
   await page.screenshot({ path: join(OUT, 'review-app.png') });
+  // A measured value jumps to its evidence: the PDR to the first eyes-closed stretch.
+  const closed = (await state<{ onset: number; text: string }[]>('annotations')).find(
+    (a) => a.text === 'Eyes closed',
+  )!;
+  await page.click('mark[data-evidence="pdr"]');
+  await until('arg >= S.page.start && arg < S.page.start + S.page.duration', closed.onset);
 
   // Edit a section.
   const sec = page.locator('.section[data-section="BACKGROUND ACTIVITY"]');
