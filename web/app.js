@@ -230,6 +230,18 @@ function renderTraces() {
       ctx.fillText(fmtTime(s), x, h - 5);
     }
   }
+  // EDF+D gaps: no recorded data.
+  for (const g of page.gaps || []) {
+    const x0 = Math.max(GUTTER, xOf(g.start));
+    const x1 = Math.min(w, xOf(g.end));
+    if (x1 <= x0) continue;
+    ctx.fillStyle = '#eef0f2';
+    ctx.fillRect(x0, 0, x1 - x0, plotH);
+    ctx.fillStyle = '#8a939c';
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.fillText('no data (recording gap)', (x0 + x1) / 2, plotH / 2);
+  }
   // Annotations.
   ctx.textAlign = 'left';
   for (const a of state.annotations) {

@@ -215,7 +215,8 @@ export function traceWindow(reader: EdfReader, q: WindowQuery): TraceWindow {
     throw new CelmError('bad-query', `start ${q.start} s is past the end of the recording (${total} s)`);
   const end = Math.min(total, q.start + q.duration);
   // Margins let the filters settle outside the page.
-  const pad = q.lff ? Math.min(10, Math.max(1, 1.5 / q.lff)) : q.hff || q.notch ? 1 : 0;
+  // (a short margin even without filters: interpolating slower channels needs the next sample).
+  const pad = q.lff ? Math.min(10, Math.max(1, 1.5 / q.lff)) : q.hff || q.notch ? 1 : 0.1;
   const r0 = Math.max(0, q.start - pad);
   const r1 = Math.min(total, end + pad);
   const raw = readCelm(reader, r0, r1 - r0);

@@ -3,7 +3,9 @@ import { readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { EdfWriter } from '../../src/formats/edf/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { LABELS_1020, writeSynth } from '../signal/synth.js';
 import { startServer, writeRecording } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of the API under test
@@ -79,4 +81,81 @@ test('an upload the client abandons halfway leaves nothing behind', async () => 
   assert.deepEqual(readdirSync(join(data, 'tmp')), []);
   const now = (await (await fetch(`${srv.base}/api/recordings`, { headers: srv.auth })).json()) as Json[];
   assert.equal(now.length, before.length);
+});
+
+test('windows of EDF+D files have null samples in gaps; channels at lower rates are brought to the page rate', async () => {
+  const chans = LABELS_1020.map((label) => ({ label: `EEG ${label}-REF` }));
+  const gapped = writeSynth(files, 'gapped.edf', chans, { fs: 200, seconds: 20, blocks: 2, gap: 5 });
+  const r = await upload(readFileSync(gapped), 'gapped.edf');
+  assert.equal(r.status, 201);
+  const rec: Json = await r.json();
+  assert.equal(rec.duration_s, 45);
+  const w: Json = await (
+    await fetch(
+      `${srv.base}/api/recordings/${rec.id}/window?start=15&duration=15&montage=referential&maxPoints=5000`,
+      {
+        headers: srv.auth,
+      },
+    )
+  ).json();
+  assert.deepEqual(w.gaps, [{ start: 20, end: 25 }]);
+  const o1 = w.data[w.labels.indexOf('O1')] as (number | null)[];
+  assert.equal(o1.length, 3000);
+  assert.ok(o1.slice(0, 1000).every((v) => v !== null));
+  assert.ok(
+    o1.slice(1000, 2000).every((v) => v === null),
+    'gap',
+  );
+  assert.ok(o1.slice(2000).every((v) => v !== null));
+
+  // O2 at 100 Hz among channels at 200 Hz: a 5 Hz sine on O2 must come out at 200 Hz, unchanged.
+  const mixed = join(files, 'mixed.edf');
+  const wr = EdfWriter.create(mixed, {
+    format: 'EDF+C',
+    startDateTime: '2024-01-01T10:00:00',
+    recordDuration: 1,
+    signals: LABELS_1020.map((l) => ({
+      label: `EEG ${l}-REF`,
+      physicalDimension: 'uV',
+      physicalMin: -3276.8,
+      physicalMax: 3276.7,
+      samplesPerRecord: l === 'O2' ? 100 : 200,
+    })),
+  });
+  wr.writeRecords(
+    LABELS_1020.map((l) => {
+      const fs = l === 'O2' ? 100 : 200;
+      return Float64Array.from({ length: 20 * fs }, (_, k) => 50 * Math.sin((2 * Math.PI * 5 * k) / fs));
+    }),
+    20,
+  );
+  wr.close();
+  const m = await upload(readFileSync(mixed), 'mixed.edf');
+  assert.equal(m.status, 201);
+  const mid = ((await m.json()) as Json).id as string;
+  const mw: Json = await (
+    await fetch(
+      `${srv.base}/api/recordings/${mid}/window?start=2&duration=10&montage=average&maxPoints=5000`,
+      {
+        headers: srv.auth,
+      },
+    )
+  ).json();
+  assert.equal(mw.labels.length, 20);
+  assert.equal(mw.mask[mw.labels.indexOf('Fpz-AVG')], 0, 'Fpz is not in the recording');
+  const rw: Json = await (
+    await fetch(
+      `${srv.base}/api/recordings/${mid}/window?start=2&duration=10&montage=referential&lff=off&hff=off&maxPoints=5000`,
+      {
+        headers: srv.auth,
+      },
+    )
+  ).json();
+  assert.equal(rw.sampleRate, 200);
+  const o2 = rw.data[rw.labels.indexOf('O2')] as number[];
+  const ref = rw.data[rw.labels.indexOf('O1')] as number[];
+  assert.equal(o2.length, 2000);
+  let err = 0;
+  for (let k = 0; k < 2000; k++) err = Math.max(err, Math.abs(o2[k] - ref[k]));
+  assert.ok(err < 3, `O2 (100 Hz, interpolated) follows O1 (200 Hz): max difference ${err} uV`);
 });
