@@ -134,7 +134,11 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
   };
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!req.url.startsWith('/api/') || req.url === '/api/health') return;
+    // The matched route pattern decides (a percent-encoded path cannot dodge the check), and the raw
+    // URL too, so that unknown /api/ paths answer 401 rather than revealing what exists.
+    const route = req.routeOptions.url ?? '';
+    const api = route.startsWith('/api/') || req.url.toLowerCase().startsWith('/api/');
+    if (!api || route === '/api/health') return;
     const h = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(h);
     const user = m ? store.checkToken(m[1]) : null;

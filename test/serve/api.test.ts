@@ -65,6 +65,16 @@ describe('auth', () => {
     });
     assert.equal(wrong.status, 401);
     assert.match(((await wrong.json()) as Json).error, /invalid token/);
+    for (const path of [
+      '/%61pi/recordings',
+      '/api/%72ecordings',
+      '/api/nothing-here',
+      '/api/jobs/x/events',
+    ]) {
+      const r = await fetch(`${srv.base}${path}`);
+      assert.ok(r.status === 401 || r.status === 404, `${path}: ${r.status}`);
+      assert.notEqual(r.status, 200);
+    }
     const up = await fetch(`${srv.base}/api/recordings`, { method: 'POST', body: 'x' });
     assert.equal(up.status, 401);
   });
