@@ -394,6 +394,8 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
 
   app.get('/api/jobs/:id', async (req) => jobOf(req));
 
+  /** Open progress streams (ended when the server closes). */
+  const streams = new Set<() => void>();
   app.get('/api/jobs/:id/events', (req, reply) => {
     const j = jobOf(req);
     reply.hijack();
@@ -412,10 +414,12 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     const finish = () => {
       if (closed) return;
       closed = true;
+      streams.delete(finish);
       queue.off('job', onJob);
       clearInterval(beat);
       res.end();
     };
+    streams.add(finish);
     const onJob = (ev: JobEvent) => {
       if (ev.job !== j.id) return;
       send(ev);
@@ -423,7 +427,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     };
     const beat = setInterval(() => res.write(': keep-alive\n\n'), 15000);
     queue.on('job', onJob);
-    req.raw.on('close', finish);
+    res.on('close', finish);
     const cur = store.job(j.id)!;
     onJob({
       job: cur.id,
@@ -559,6 +563,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     },
     async close() {
       await queue.stop();
+      for (const end of [...streams]) end();
       await Promise.all([...trendWorkers].map((w) => w.terminate()));
       await app.close();
       for (const r of readers.values()) r.close();

@@ -159,3 +159,27 @@ test('windows of EDF+D files have null samples in gaps; channels at lower rates 
   for (let k = 0; k < 2000; k++) err = Math.max(err, Math.abs(o2[k] - ref[k]));
   assert.ok(err < 3, `O2 (100 Hz, interpolated) follows O1 (200 Hz): max difference ${err} uV`);
 });
+
+test('closing the server ends open progress streams (no hanging connections)', async () => {
+  const data2 = tempDir('celm-fail-close-');
+  const s2 = await startServer(data2, { concurrency: 1 });
+  const r = await fetch(`${s2.base}/api/recordings`, {
+    method: 'POST',
+    headers: { ...s2.auth, 'Content-Type': 'application/octet-stream' },
+    body:
+      readFileSync(join(files, 'x.edf')).length > 300 ? readFileSync(join(files, 'y.edf')) : new Uint8Array(),
+  });
+  const rec: Json = await r.json();
+  // Stop the queue first so the job stays queued and its stream stays open.
+  await s2.server.queue.stop();
+  const job: Json = await (
+    await fetch(`${s2.base}/api/recordings/${rec.id}/report`, { method: 'POST', headers: s2.auth })
+  ).json();
+  const res = await fetch(`${s2.base}/api/jobs/${job.id}/events`, { headers: s2.auth });
+  const body = res.text();
+  const t0 = Date.now();
+  await s2.server.close();
+  const text = await body;
+  assert.match(text, /"status":"queued"/);
+  assert.ok(Date.now() - t0 < 5000);
+});
