@@ -166,8 +166,7 @@ test('closing the server ends open progress streams (no hanging connections)', a
   const r = await fetch(`${s2.base}/api/recordings`, {
     method: 'POST',
     headers: { ...s2.auth, 'Content-Type': 'application/octet-stream' },
-    body:
-      readFileSync(join(files, 'x.edf')).length > 300 ? readFileSync(join(files, 'y.edf')) : new Uint8Array(),
+    body: readFileSync(writeRecording(files, 'z.edf', 40)),
   });
   const rec: Json = await r.json();
   // Stop the queue first so the job stays queued and its stream stays open.
