@@ -552,7 +552,9 @@ function renderFindings() {
   for (const a of state.annotations) {
     const li = document.createElement('li');
     li.textContent = `${fmtTime(a.onset)}  ${a.text}`;
-    li.style.color = KIND_COLORS[a.kind] || '';
+    // Colour only what needs attention; states and other notes stay in the text colour.
+    if (a.kind === 'seizure' || a.kind === 'discharge' || a.kind === 'artifact')
+      li.style.color = KIND_COLORS[a.kind];
     li.onclick = () => jumpTo(a.onset);
     ol.append(li);
   }
