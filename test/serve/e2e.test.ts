@@ -134,7 +134,7 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
   await page.waitForSelector('.section[data-section="IMPRESSION/INTERPRETATION"]');
   const seen = (await page.evaluate('window.seenStatus')) as string[];
   assert.ok(
-    seen.some((s) => /running: preprocessing/.test(s)),
+    seen.some((s) => /^(queued|running)/.test(s)),
     `progress seen: ${seen.join(' | ')}`,
   );
   assert.ok(seen.some((s) => /^done/.test(s)));
