@@ -13,6 +13,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statfsSync,
 } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -214,6 +215,14 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     if (declared > maxUpload) {
       reply.header('Connection', 'close');
       throw new HttpError(413, `upload of ${declared} bytes exceeds the limit of ${maxUpload} bytes`);
+    }
+    if (declared > 0) {
+      // Refuse what the disk cannot hold (with 256 MiB to spare) instead of failing halfway.
+      const fsInfo = statfsSync(tmpDir);
+      if (fsInfo.bavail * fsInfo.bsize < declared + 2 ** 28) {
+        reply.header('Connection', 'close');
+        throw new HttpError(507, `not enough free disk space for an upload of ${declared} bytes`);
+      }
     }
     const fileName = cleanFileName(
       (req.headers['x-file-name'] as string | undefined) ?? (req.query as { name?: string }).name,

@@ -182,3 +182,29 @@ test('closing the server ends open progress streams (no hanging connections)', a
   assert.match(text, /"status":"queued"/);
   assert.ok(Date.now() - t0 < 5000);
 });
+
+test('an upload larger than the free disk space is refused up front with 507', async () => {
+  const s3 = await startServer(tempDir('celm-fail-disk-'), { maxUploadBytes: 2 ** 52 });
+  try {
+    const url = new URL(`${s3.base}/api/recordings`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { ...s3.auth, 'Content-Type': 'application/octet-stream', 'Content-Length': 2 ** 51 },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(1000));
+    });
+    assert.equal(status, 507);
+  } finally {
+    await s3.server.close();
+  }
+});
