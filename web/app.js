@@ -129,8 +129,9 @@ async function openRecording(id) {
 
 // Traces ------------------------------------------------------------------------------------------------
 
-const controls = ['montage', 'sensitivity', 'timebase', 'lff', 'hff', 'notch'];
+const controls = ['montage', 'sensitivity', 'timebase', 'lff', 'hff', 'notch', 'axis'];
 for (const c of controls) $(c).onchange = () => drawPage();
+$('axis').addEventListener('change', () => renderFindings());
 const pageSeconds = () => Number($('timebase').value);
 
 function fitCanvas(canvas) {
@@ -194,7 +195,7 @@ async function drawPage() {
   if (ticket !== state.loading) return; // a newer page was asked for
   state.page = page;
   renderTraces();
-  setStatus('position', `${fmtTime(start)} – ${fmtTime(start + page.duration)} / ${fmtTime(dur)}`);
+  setStatus('position', `${fmtAxis(start)} – ${fmtAxis(start + page.duration)} / ${fmtTime(dur)}`);
   drawTrend();
   drawTimeline();
   // Prefetch the neighbours so that paging is instant.
@@ -227,7 +228,7 @@ function renderTraces() {
       ctx.fillStyle = '#66707a';
       ctx.font = '10px system-ui, sans-serif';
       ctx.textAlign = 'center';
-      ctx.fillText(fmtTime(s), x, h - 5);
+      ctx.fillText(fmtAxis(s), x, h - 5);
     }
   }
   // EDF+D gaps: no recorded data.
@@ -551,7 +552,7 @@ function renderFindings() {
   ol.innerHTML = '';
   for (const a of state.annotations) {
     const li = document.createElement('li');
-    li.textContent = `${fmtTime(a.onset)}  ${a.text}`;
+    li.textContent = `${fmtAxis(a.onset)}  ${a.text}`;
     // Colour only what needs attention; states and other notes stay in the text colour.
     if (a.kind === 'seizure' || a.kind === 'discharge' || a.kind === 'artifact')
       li.style.color = KIND_COLORS[a.kind];
@@ -762,6 +763,15 @@ function fmtTime(s) {
   const m = Math.floor((s % 3600) / 60);
   const x = s % 60;
   return `${h}:${String(m).padStart(2, '0')}:${String(x).padStart(2, '0')}`;
+}
+/** Elapsed time, or clock time when chosen and the recording's start time of day is known. */
+function fmtAxis(s) {
+  const clock = state.recording?.startClock;
+  if ($('axis').value !== 'clock' || !clock) return fmtTime(s);
+  const [h, m, x] = clock.split(':').map(Number);
+  const t = Math.round(h * 3600 + m * 60 + x + s) % 86400;
+  const p = (v) => String(v).padStart(2, '0');
+  return `${p(Math.floor(t / 3600))}:${p(Math.floor((t % 3600) / 60))}:${p(t % 60)}`;
 }
 function fmtDuration(s) {
   return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`;

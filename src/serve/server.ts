@@ -317,6 +317,8 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
       eegChannels: source.filter((i) => i >= 0).length,
       gaps: r.gaps,
       annotationCount: r.annotations.length,
+      // Time of day only (no date): lets the viewer show clock time without an identifying date.
+      startClock: r.startDateTime ? r.startDateTime.slice(11, 19) || null : null,
       ...(details
         ? {
             header: {

@@ -113,6 +113,13 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
   await page.selectOption('#timebase', '10');
   await until('S.page.duration === 10');
 
+  // Clock time on the axis (the demo starts at its recorded time of day).
+  const clock = await state<string>('recording.startClock');
+  assert.match(clock, /^\d\d:\d\d:\d\d$/);
+  await page.selectOption('#axis', 'clock');
+  await until(`/^\\d\\d:\\d\\d:\\d\\d – /.test(${text('position')})`); // elapsed reads 0:00:15
+  await page.selectOption('#axis', 'elapsed');
+
   // Clicking a finding jumps the traces there.
   const onset = await state<number>('annotations[5].onset');
   await page.click('#findings li:nth-child(6)');
