@@ -147,6 +147,10 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
   assert.ok(seen.some((s) => /^done/.test(s)));
   assert.match((await page.textContent('#reportSource')) ?? '', /learned model is not trained yet/);
   assert.ok((await page.locator('.section mark.measured').count()) >= 1, 'measured values marked');
+  // The first page shows the demo's left temporal sharp waves (F7-T3, T3-T5 at 0:00:11).
+  await page.focus('#traces');
+  await page.keyboard.press('Home');
+  await until('S.page.start === 0');
   await page.screenshot({ path: join(OUT, 'review-app.png') });
   // A measured value jumps to its evidence: the PDR to the first eyes-closed stretch.
   const closed = (await state<{ onset: number; text: string }[]>('annotations')).find(
