@@ -106,6 +106,8 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
   for (const f of readdirSync(tmpDir)) rmSync(join(tmpDir, f), { force: true, recursive: true });
   // ... and of preprocessing runs in jobs that a crash interrupted (they are rerun from the queue).
   for (const r of store.recordings()) {
+    for (const f of readdirSync(store.recordingDir(r.id)))
+      if (f.endsWith('.partial')) rmSync(join(store.recordingDir(r.id), f), { force: true });
     const prep = join(store.recordingDir(r.id), 'prep');
     if (!existsSync(prep)) continue;
     for (const f of readdirSync(prep))
@@ -289,6 +291,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
       n_signals: nSignals,
       created_at: now(),
     });
+    precomputeTrends(id);
     return reply.code(201).send(recordingSummary(id));
   });
 
@@ -344,38 +347,50 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     return reader(id).annotations.map((a) => ({ onset: a.onset, duration: a.duration, text: a.text }));
   });
 
-  const trendRuns = new Map<string, Promise<void>>();
   app.get('/api/recordings/:id/findings', async (req) => {
     const id = recId(req);
     return findings(reader(id).annotations, join(store.recordingDir(id), 'prep'));
   });
 
+  const trendRuns = new Map<string, Promise<void>>();
   const trendWorkers = new Set<Worker>();
+  let closing = false;
+  const trendsPath = (id: string) => join(store.recordingDir(id), 'trends.json');
+  /** Computes a recording's trends in a worker thread unless they exist; one run per recording at a time. */
+  const ensureTrends = (id: string): Promise<void> => {
+    const path = trendsPath(id);
+    if (closing || existsSync(path)) return Promise.resolve();
+    let run = trendRuns.get(id);
+    if (!run) {
+      run = new Promise<void>((resolve, reject) => {
+        const w = new Worker(new URL('./trends-worker.js', import.meta.url), {
+          workerData: { path: join(store.recordingDir(id), 'recording.edf'), out: path },
+        });
+        trendWorkers.add(w);
+        w.once('message', (m: { ok: boolean; error?: string }) =>
+          m.ok ? resolve() : reject(new HttpError(422, m.error ?? 'trends failed')),
+        );
+        w.once('error', reject);
+        w.once('exit', () => {
+          trendWorkers.delete(w);
+          resolve();
+        });
+      }).finally(() => trendRuns.delete(id));
+      trendRuns.set(id, run);
+    }
+    return run;
+  };
+  // After each upload the trends are computed in the background, one recording at a time, so that
+  // they are ready when the recording is opened (a 24-h file takes seconds).
+  let trendChain: Promise<void> = Promise.resolve();
+  const precomputeTrends = (id: string) => {
+    trendChain = trendChain.then(() => ensureTrends(id)).catch(() => {});
+  };
+
   app.get('/api/recordings/:id/trends', async (req, reply) => {
     const id = recId(req);
-    const path = join(store.recordingDir(id), 'trends.json');
-    if (!existsSync(path)) {
-      let run = trendRuns.get(id);
-      if (!run) {
-        run = new Promise<void>((resolve, reject) => {
-          const w = new Worker(new URL('./trends-worker.js', import.meta.url), {
-            workerData: { path: join(store.recordingDir(id), 'recording.edf'), out: path },
-          });
-          trendWorkers.add(w);
-          w.once('message', (m: { ok: boolean; error?: string }) =>
-            m.ok ? resolve() : reject(new HttpError(422, m.error ?? 'trends failed')),
-          );
-          w.once('error', reject);
-          w.once('exit', () => {
-            trendWorkers.delete(w);
-            resolve();
-          });
-        }).finally(() => trendRuns.delete(id));
-        trendRuns.set(id, run);
-      }
-      await run;
-    }
-    return reply.type('application/json; charset=utf-8').send(readFileSync(path, 'utf8'));
+    await ensureTrends(id);
+    return reply.type('application/json; charset=utf-8').send(readFileSync(trendsPath(id), 'utf8'));
   });
 
   // Jobs ------------------------------------------------------------------------------------------------
@@ -573,6 +588,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
       return addr;
     },
     async close() {
+      closing = true;
       await queue.stop();
       for (const end of [...streams]) end();
       await Promise.all([...trendWorkers].map((w) => w.terminate()));
