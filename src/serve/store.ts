@@ -9,6 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { CelmError } from '../errors.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -95,9 +96,17 @@ export class Store {
 
   constructor(dataDir: string) {
     this.dataDir = dataDir;
-    mkdirSync(join(dataDir, 'recordings'), { recursive: true });
-    mkdirSync(join(dataDir, 'tmp'), { recursive: true });
-    this.db = new Database(join(dataDir, 'celm.db'));
+    try {
+      mkdirSync(join(dataDir, 'recordings'), { recursive: true });
+      mkdirSync(join(dataDir, 'tmp'), { recursive: true });
+      this.db = new Database(join(dataDir, 'celm.db'));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new CelmError(
+        'bad-data-dir',
+        `${dataDir}: cannot be used as the data directory (${e.code ?? e.message})`,
+      );
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');

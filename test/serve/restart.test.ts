@@ -82,6 +82,9 @@ test('celm token create prints a token once and stores only its hash', () => {
   const bad = celm(['token', 'create', '--name', ' ', '--data', data]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^celm: --name must be/);
+  const notDir = celm(['token', 'create', '--name', 'x', '--data', join(data, 'celm.db')]);
+  assert.equal(notDir.status, 2);
+  assert.match(notDir.stderr, /^celm: .*celm\.db: cannot be used as the data directory/);
   const port = celm(['serve', '--port', 'abc', '--data', data]);
   assert.equal(port.status, 2);
   assert.match(port.stderr, /--port must be an integer/);
