@@ -57,32 +57,33 @@ export function toFhir(r: ExportReport): Record<string, unknown> {
       div: `<div xmlns="http://www.w3.org/1999/xhtml">${r.sections.map((s) => `<p><b>${esc(s.name)}</b>: ${esc(s.text)}</p>`).join('')}</div>`,
     },
     status: r.signedBy ? 'final' : 'preliminary',
-    // HL7 v2 table 0074 has no neurophysiology section: "OTH" with the text saying what it is.
+    // HL7 v2 table 0074 has no neurophysiology section: "OTH", with the text saying what it is.
     category: [
       {
         coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'OTH', display: 'Other' }],
         text: 'Neurophysiology (EEG)',
       },
     ],
-        text: 'Neurophysiology',
-      },
-    ],
-    code: 
+    code: {
       coding: [{ system: 'http://loinc.org', code: '11523-8', display: 'EEG study' }],
-      text: 'EEG study',,
-    subject: 
+      text: 'EEG study',
+    },
+    subject: {
       reference: `Patient/${r.recordingId}`,
-      ...(r.patient?.name ? display: r.patient.name : ),,
+      ...(r.patient?.name ? { display: r.patient.name } : {}),
+    },
     issued: r.signedAt ?? r.createdAt,
     conclusion: impression,
     presentedForm: [
+      {
         contentType: 'text/plain; charset=utf-8',
         language: 'en',
         data: Buffer.from(text, 'utf8').toString('base64'),
         title: 'EEG report',
-        creation: r.createdAt,,
+        creation: r.createdAt,
+      },
     ],
-    extension: [url: 'https://celm.dev/fhir/StructureDefinition/report-source', valueString: r.source ],
+    extension: [{ url: 'https://celm.dev/fhir/StructureDefinition/report-source', valueString: r.source }],
   };
   if (r.startDateTime) res.effectiveDateTime = r.startDateTime;
   if (r.signedBy) res.resultsInterpreter = [{ display: r.signedBy }];
