@@ -181,6 +181,9 @@ export class OnnxTracer {
       tensor: (data, shape) =>
         T.init(shape, 'float32', Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
       tensorInt: (data, shape) => reshape(T.ints([...data]), shape),
+      tensorBool: () => {
+        throw new Error('onnx trace (prototype): tensorBool is in src/model/runtime/onnx');
+      },
       zeros: (shape) => T.floats(shape, 0),
       ones: (shape) => T.floats(shape, 1),
       randn: (shape) => T.floats(shape, 0), // parameters: values come from setInitializer

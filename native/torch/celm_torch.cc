@@ -186,6 +186,14 @@ FN(FromInt32) {
     return W(info, std::move(t));
   });
 }
+// tensorBool(Uint8Array, shape) -> bool tensor (attention and padding masks; nonzero = true)
+FN(FromUint8) {
+  return Guard(info, [&] {
+    auto a = info[0].As<Napi::Uint8Array>();
+    auto t = torch::from_blob(a.Data(), Ints(info[1]), torch::kUInt8).to(torch::kBool);
+    return W(info, std::move(t));
+  });
+}
 FN(Zeros) {
   return Guard(info, [&] { return W(info, torch::zeros(Ints(info[0]), torch::TensorOptions().requires_grad(B(info, 1)))); });
 }
@@ -420,6 +428,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #define EXPORT(js, fn) exports.Set(js, Napi::Function::New(env, fn, js))
   EXPORT("tensor", FromFloat32);
   EXPORT("tensorInt", FromInt32);
+  EXPORT("tensorBool", FromUint8);
   EXPORT("zeros", Zeros);
   EXPORT("ones", Ones);
   EXPORT("randn", Randn);

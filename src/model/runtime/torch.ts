@@ -98,6 +98,7 @@ function makeBackend(n: NativeAddon): Backend {
     name: 'torch',
     tensor: op('tensor'),
     tensorInt: op('tensorInt'),
+    tensorBool: op('tensorBool'),
     zeros: op('zeros'),
     ones: op('ones'),
     randn: op('randn'),

@@ -56,6 +56,7 @@ export interface Ops {
   // creation
   tensor(data: Float32Array, shape: number[], requiresGrad?: boolean): Tensor;
   tensorInt(data: Int32Array, shape: number[]): Tensor; // int64 tensor
+  tensorBool(data: Uint8Array, shape: number[]): Tensor; // bool tensor (nonzero = true): masks
   zeros(shape: number[], requiresGrad?: boolean): Tensor;
   ones(shape: number[], requiresGrad?: boolean): Tensor;
   randn(shape: number[], std: number, requiresGrad?: boolean): Tensor; // N(0, std²)
