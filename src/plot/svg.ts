@@ -4,6 +4,7 @@
  * and line plots (axes with ticks, optional log scales, legend) for spectra, loss curves and stats.
  * Output is a standalone SVG string; `svgToPng` renders it when @resvg/resvg-js is installed.
  */
+import { createRequire } from 'node:module';
 
 export interface Trace {
   label: string;
@@ -363,6 +364,26 @@ export function linePlotSvg(o: LinePlotOptions): string {
 export async function svgToPng(svg: string, width?: number): Promise<Uint8Array | null> {
   try {
     const mod = (await import('@resvg/resvg-js')) as {
+      Resvg: new (svg: string, opts?: object) => { render(): { asPng(): Uint8Array } };
+    };
+    const r = new mod.Resvg(svg, {
+      fitTo: width ? { mode: 'width', value: width } : { mode: 'original' },
+      font: { loadSystemFonts: true },
+      background: '#ffffff',
+    });
+    return r.render().asPng();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Synchronous `svgToPng` for callers that cannot await (the training loop renders its loss curve
+ * between steps); null when @resvg/resvg-js is unavailable.
+ */
+export function svgToPngSync(svg: string, width?: number): Uint8Array | null {
+  try {
+    const mod = createRequire(import.meta.url)('@resvg/resvg-js') as {
       Resvg: new (svg: string, opts?: object) => { render(): { asPng(): Uint8Array } };
     };
     const r = new mod.Resvg(svg, {
