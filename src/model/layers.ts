@@ -46,7 +46,14 @@ export interface Norm {
   b: Tensor; // [d]
 }
 
-export function linearParams(p: Params, name: string, inDim: number, outDim: number, bias = true, std = 0.02): Linear {
+export function linearParams(
+  p: Params,
+  name: string,
+  inDim: number,
+  outDim: number,
+  bias = true,
+  std = 0.02,
+): Linear {
   return { w: p.normal(`${name}.w`, [outDim, inDim], std), b: bias ? p.zeros(`${name}.b`, [outDim]) : null };
 }
 export function normParams(p: Params, name: string, d: number): Norm {
@@ -106,7 +113,13 @@ function mergeHeads(be: Backend, y: Tensor): Tensor {
  * Self-attention over x [B, T, d]; mask is bool, broadcastable to [B, h, T, T], true = hidden
  * (a causal mask [T, T], or a key-padding mask [B, 1, 1, T]).
  */
-export function selfAttention(be: Backend, a: Attention, x: Tensor, heads: number, mask: Tensor | null): Tensor {
+export function selfAttention(
+  be: Backend,
+  a: Attention,
+  x: Tensor,
+  heads: number,
+  mask: Tensor | null,
+): Tensor {
   const [B, T, d] = x.shape;
   const dh = d / heads;
   const qkv = be.reshape(linear(be, x, a.qkv), [B, T, 3, heads, dh]); // [B, T, 3, h, dh]
@@ -153,7 +166,10 @@ export function block(be: Backend, b: Block, x: Tensor, o: BlockInputs): Tensor 
   const drop = (t: Tensor) => (o.dropout && o.train ? be.dropout(t, o.dropout, true) : t);
   let y = be.add(x, drop(selfAttention(be, b.attn, norm(be, x, b.ln1), o.heads, o.mask ?? null)));
   if (b.xattn && b.lnx && o.memory)
-    y = be.add(y, drop(crossAttention(be, b.xattn, norm(be, y, b.lnx), o.memory, o.heads, o.memoryMask ?? null)));
+    y = be.add(
+      y,
+      drop(crossAttention(be, b.xattn, norm(be, y, b.lnx), o.memory, o.heads, o.memoryMask ?? null)),
+    );
   return be.add(y, drop(mlp(be, b, y)));
 }
 

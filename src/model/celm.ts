@@ -1,0 +1,174 @@
+/**
+ * The report model, after CELM (arXiv 2601.22197): everything between the per-segment vectors and
+ * the report's tokens, in one file.
+ *
+ *   segment vectors [S, Din]  (frozen encoder's per-channel embeddings ‖ measured features, 10 s each)
+ *     -> projector: linear to d, + time position, + token type (segment / session separator),
+ *        local self-attention in chunks of `chunk` segments (linear in S: days of EEG fit)
+ *     -> perceiver: `latents` learned queries cross-attend to all segments of all sessions
+ *     -> EEG tokens [START, latent_1..K, END]  (fixed size, whatever the recording length)
+ *   decoder: causal transformer over [EEG tokens | <hist> history | <sec:NAME> | text... <eos>]
+ *     (prefix conditioning, LLaVA-style, as CELM conditions its LLM), tied input/output embedding.
+ *   auxiliary head: the latents' mean -> finding logits (multi-label), trained with the labels the
+ *     findings labeler reads from the reference report; it teaches the compressor what a report
+ *     needs to know faster than the language-model loss alone.
+ *
+ * Shapes: B batch, S segments (padded to a multiple of chunk), K latents, P = K + 2 prefix tokens,
+ * T text tokens, d width, V vocabulary, N labels.
+ */
+import {
+  type Block,
+  block,
+  blockParams,
+  type Linear,
+  linear,
+  linearParams,
+  type Norm,
+  norm,
+  normParams,
+  Params,
+} from './layers.js';
+import type { Backend, Tensor } from './runtime/index.js';
+
+export interface ReportModelConfig {
+  segmentDim: number; // Din: floats per segment vector
+  d: number;
+  heads: number;
+  projectorLayers: number;
+  chunk: number; // segments per local-attention window
+  latents: number; // K
+  perceiverLayers: number;
+  decoderLayers: number;
+  ctx: number; // decoder positions: prefix + history + section + text
+  vocab: number;
+  labels: number; // auxiliary finding labels
+  dropout: number;
+}
+
+export const DEFAULT_REPORT_MODEL: Omit<ReportModelConfig, 'segmentDim' | 'vocab' | 'labels'> = {
+  d: 128,
+  heads: 4,
+  projectorLayers: 2,
+  chunk: 32,
+  latents: 32,
+  perceiverLayers: 2,
+  decoderLayers: 4,
+  ctx: 320,
+  dropout: 0.1,
+};
+
+/** Token types of the projector's input rows. */
+export const ROW_PAD = 0;
+export const ROW_SEGMENT = 1;
+export const ROW_SESSION_SEP = 2;
+
+export class ReportModel {
+  readonly params: Params;
+  // projector
+  private readonly inProj: Linear; // [d, Din]
+  private readonly inNorm: Norm;
+  private readonly rowType: Tensor; // [3, d]
+  private readonly projBlocks: Block[];
+  // perceiver
+  private readonly latentInit: Tensor; // [K, d]
+  private readonly percBlocks: Block[];
+  private readonly startEnd: Tensor; // [2, d]
+  private readonly prefixNorm: Norm;
+  private readonly auxHead: Linear; // [N, d]
+  // decoder
+  private readonly wte: Tensor; // [V, d]
+  private readonly wpe: Tensor; // [ctx, d]
+  private readonly decBlocks: Block[];
+  private readonly lnf: Norm;
+
+  constructor(
+    private readonly be: Backend,
+    readonly cfg: ReportModelConfig,
+  ) {
+    const p = new Params(be);
+    this.params = p;
+    const { d } = cfg;
+    this.inProj = linearParams(p, 'proj.in', cfg.segmentDim, d);
+    this.inNorm = normParams(p, 'proj.in_ln', d);
+    this.rowType = p.normal('proj.row_type', [3, d]);
+    this.projBlocks = Array.from({ length: cfg.projectorLayers }, (_, i) =>
+      blockParams(p, `proj.h.${i}`, d, cfg.projectorLayers),
+    );
+    this.latentInit = p.normal('perc.latents', [cfg.latents, d], 0.5);
+    this.percBlocks = Array.from({ length: cfg.perceiverLayers }, (_, i) =>
+      blockParams(p, `perc.h.${i}`, d, cfg.perceiverLayers, true),
+    );
+    this.startEnd = p.normal('perc.start_end', [2, d], 0.5);
+    this.prefixNorm = normParams(p, 'perc.ln', d);
+    this.auxHead = linearParams(p, 'aux.head', d, cfg.labels);
+    this.wte = p.normal('dec.wte', [cfg.vocab, d]);
+    this.wpe = p.normal('dec.wpe', [cfg.ctx, d], 0.01);
+    this.decBlocks = Array.from({ length: cfg.decoderLayers }, (_, i) =>
+      blockParams(p, `dec.h.${i}`, d, cfg.decoderLayers),
+    );
+    this.lnf = normParams(p, 'dec.lnf', d);
+  }
+
+  /**
+   * Compresses the segment rows of B recordings (all sessions of a report in one row sequence) into
+   * P = K + 2 EEG tokens.
+   *   rows     float [B, S, Din]   segment vectors (zeros on pad / separator rows)
+   *   rowType  int64 [B, S]        ROW_PAD / ROW_SEGMENT / ROW_SESSION_SEP
+   *   rowPos   float [B, S, d]     sinusoid of each row's time (see positions())
+   *   chunkPad bool  [B*S/chunk, 1, 1, chunk]  true = pad key within its chunk
+   *   rowPad   bool  [B, 1, 1, S]  true = pad key (perceiver)
+   * -> { prefix [B, P, d], aux [B, N] }
+   */
+  compress(
+    rows: Tensor,
+    rowType: Tensor,
+    rowPos: Tensor,
+    chunkPad: Tensor,
+    rowPad: Tensor,
+    train: boolean,
+  ): { prefix: Tensor; aux: Tensor } {
+    const { be, cfg } = this;
+    const [B, S] = rowType.shape;
+    const { d, chunk } = cfg;
+    let x = norm(be, linear(be, rows, this.inProj), this.inNorm); // [B, S, d]
+    x = be.add(be.add(x, be.embedding(this.rowType, rowType)), rowPos);
+    const opts = { heads: cfg.heads, dropout: cfg.dropout, train };
+    x = be.reshape(x, [(B * S) / chunk, chunk, d]); // local windows
+    for (const b of this.projBlocks) x = block(be, b, x, { ...opts, mask: chunkPad });
+    x = be.reshape(x, [B, S, d]);
+    let z = be.expand(be.reshape(this.latentInit, [1, cfg.latents, d]), [B, cfg.latents, d]); // [B, K, d]
+    for (const b of this.percBlocks) z = block(be, b, z, { ...opts, memory: x, memoryMask: rowPad });
+    const aux = linear(be, be.mean(z, [1]), this.auxHead); // [B, N]
+    const se = be.expand(be.reshape(this.startEnd, [1, 2, d]), [B, 2, d]);
+    const prefix = be.cat([be.narrow(se, 1, 0, 1), z, be.narrow(se, 1, 1, 1)], 1); // [B, P, d]
+    return { prefix: norm(be, prefix, this.prefixNorm), aux };
+  }
+
+  /**
+   * Next-token logits for the text after an EEG prefix.
+   *   prefix [B, P, d], ids int64 [B, T], causal bool [P+T, P+T] -> logits [B, T, V]
+   *   with `at` int64 [1] (a text position): logits [B, 1, V] of that position only (generation)
+   */
+  decode(prefix: Tensor, ids: Tensor, causal: Tensor, train: boolean, at: Tensor | null = null): Tensor {
+    const { be, cfg } = this;
+    const [, P] = prefix.shape;
+    const T = ids.shape[1];
+    let x = be.cat([prefix, be.embedding(this.wte, ids)], 1); // [B, P+T, d]
+    x = be.add(x, be.narrow(this.wpe, 0, 0, P + T));
+    if (train && cfg.dropout) x = be.dropout(x, cfg.dropout, true);
+    for (const b of this.decBlocks)
+      x = block(be, b, x, { heads: cfg.heads, mask: causal, dropout: cfg.dropout, train });
+    x = be.narrow(x, 1, P, T); // [B, T, d]
+    if (at) x = be.indexSelect(x, 1, at); // [B, 1, d]
+    x = norm(be, x, this.lnf);
+    return be.linear(x, this.wte, null); // [B, T, V], tied head
+  }
+}
+
+/** Binary cross-entropy with logits, mean over all entries (multi-label targets in {0, 1}). */
+export function bceWithLogits(be: Backend, logits: Tensor, targets: Tensor): Tensor {
+  // softplus(z) - y z, with softplus(z) = relu(z) + log(1 + exp(-|z|)) for stability
+  const absz = be.add(be.relu(logits), be.relu(be.neg(logits)));
+  const softplus = be.add(be.relu(logits), be.log(be.addScalar(be.exp(be.neg(absz)), 1)));
+  return be.mean(be.sub(softplus, be.mul(targets, logits)));
+}

@@ -1,0 +1,156 @@
+/**
+ * Segment vectors of a preprocessed recording, computed once and cached: per 10-s segment and channel,
+ * the frozen encoder's embedding followed by the measured features (./features.ts), i.e. float32
+ * [n_segments, 22 * (encoderDim + 8)], channel-major. The cache key is the recording's id (the first
+ * 16 hex digits of its SHA-256, as in the preprocessing output) plus the embedder's key (encoder
+ * weights hash, feature version, mode), so a new encoder or feature definition never reads stale vectors.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { CelmError } from '../errors.js';
+import { readNpy, writeNpy } from '../formats/npy.js';
+import { CELM_CHANNELS } from '../signal/channels.js';
+import { FEATURES_PER_CHANNEL, segmentFeatures } from './features.js';
+
+const C = CELM_CHANNELS.length;
+
+export type SegmentInput = 'encoder+features' | 'encoder' | 'features';
+
+/** Runs a segment encoder: x [B, 22, L] uV, mask [B, 22] -> per-channel embeddings [B, 22, dim]. */
+export interface SegmentEmbedder {
+  readonly dim: number;
+  /** Identifies the weights (part of the cache key). */
+  readonly key: string;
+  embed(x: Float32Array, mask: Uint8Array, batch: number): Promise<Float32Array>;
+}
+
+export function segmentVectorDim(encoderDim: number, input: SegmentInput): number {
+  const enc = input === 'features' ? 0 : encoderDim;
+  const feat = input === 'encoder' ? 0 : FEATURES_PER_CHANNEL;
+  return C * (enc + feat);
+}
+
+export function cacheKey(
+  embedder: SegmentEmbedder | null,
+  input: SegmentInput,
+  featuresVersion: number,
+): string {
+  return `${input === 'features' ? 'none' : embedder?.key}-f${featuresVersion}-${input}`;
+}
+
+/** Reads rows of a C-order float32 .npy file by offset, never the whole file. */
+export class NpyRows {
+  readonly shape: number[];
+  private readonly fd: number;
+  private readonly dataOffset: number;
+  private readonly rowFloats: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    const head = Buffer.alloc(4096);
+    readSync(this.fd, head, 0, head.length, 0);
+    if (head.toString('latin1', 1, 6) !== 'NUMPY') throw new CelmError('npy', `${path}: not a .npy file`);
+    const major = head[6];
+    const hlen = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
+    const start = major === 1 ? 10 : 12;
+    const header = head.toString('latin1', start, start + hlen);
+    if (!/'descr':\s*'<f4'/.test(header)) throw new CelmError('npy', `${path}: expected float32 data`);
+    this.shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number);
+    this.dataOffset = start + hlen;
+    this.rowFloats = this.shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+  get rows(): number {
+    return this.shape[0];
+  }
+  read(first: number, count: number): Float32Array {
+    const out = new Float32Array(count * this.rowFloats);
+    const bytes = Buffer.from(out.buffer);
+    const n = readSync(this.fd, bytes, 0, bytes.length, this.dataOffset + first * this.rowFloats * 4);
+    if (n !== bytes.length) throw new CelmError('npy', `${this.path}: truncated at row ${first}`);
+    return out;
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+export type EmbedProgress = (done: number, total: number) => void;
+
+/**
+ * Segment vectors of the preprocessed recording in `preDir`, from `cacheDir/<id>/<key>.npy` when
+ * present, else computed (in batches of `batch` segments) and cached atomically.
+ */
+export async function recordingVectors(
+  preDir: string,
+  embedder: SegmentEmbedder | null,
+  input: SegmentInput,
+  cacheDir: string,
+  featuresVersion: number,
+  options: { batch?: number; onProgress?: EmbedProgress } = {},
+): Promise<Float32Array> {
+  const index = JSON.parse(readFileSync(join(preDir, 'index.json'), 'utf8')) as {
+    id: string;
+    n_segments: number;
+  };
+  const key = cacheKey(embedder, input, featuresVersion);
+  const cached = join(cacheDir, index.id, `${key}.npy`);
+  const encDim = input === 'features' ? 0 : (embedder?.dim ?? 0);
+  if (input !== 'features' && !embedder) throw new Error('recordingVectors: this input needs an encoder');
+  const F = input === 'encoder' ? 0 : FEATURES_PER_CHANNEL;
+  const per = encDim + F;
+  if (existsSync(cached)) {
+    const a = readNpy(cached);
+    if (a.shape[0] === index.n_segments && a.shape[1] === C * per) return a.data as Float32Array;
+  }
+  const n = index.n_segments;
+  const out = new Float32Array(n * C * per);
+  if (n > 0) {
+    const segs = new NpyRows(join(preDir, 'segments.npy'));
+    const L = segs.shape[2];
+    const mask = readNpy(join(preDir, 'mask.npy')).data as Uint8Array;
+    const bandpower = readNpy(join(preDir, 'bandpower.npy')).data as Float32Array;
+    const batch = options.batch ?? 32;
+    const feat = new Float32Array(C * FEATURES_PER_CHANNEL);
+    try {
+      for (let s0 = 0; s0 < n; s0 += batch) {
+        const B = Math.min(batch, n - s0);
+        const x = segs.read(s0, B);
+        const emb = encDim
+          ? await embedder!.embed(x, tile(mask, B), B) // [B, 22, encDim]
+          : null;
+        for (let b = 0; b < B; b++) {
+          const s = s0 + b;
+          if (F)
+            segmentFeatures(
+              x.subarray(b * C * L, (b + 1) * C * L),
+              bandpower.subarray(s * C * 5),
+              mask,
+              feat,
+            );
+          for (let c = 0; c < C; c++) {
+            const o = (s * C + c) * per;
+            if (emb) out.set(emb.subarray((b * C + c) * encDim, (b * C + c + 1) * encDim), o);
+            if (F) out.set(feat.subarray(c * F, (c + 1) * F), o + encDim);
+          }
+        }
+        options.onProgress?.(s0 + B, n);
+      }
+    } finally {
+      segs.close();
+    }
+  }
+  mkdirSync(join(cacheDir, index.id), { recursive: true });
+  const tmp = `${cached}.${process.pid}.partial`;
+  writeNpy(tmp, out, [n, C * per]);
+  renameSync(tmp, cached);
+  return out;
+}
+
+function tile(mask: Uint8Array, B: number): Uint8Array {
+  const m = new Uint8Array(B * C);
+  for (let b = 0; b < B; b++) m.set(mask, b * C);
+  return m;
+}

@@ -1,0 +1,205 @@
+/**
+ * `celm report` as a function: EDF/BDF files (the sessions of one report) -> a drafted report in
+ * CELM's JSON, with the quantitative measurements beside it, labelled as measured.
+ *
+ *   files -> preprocessing (cached by file hash) -> segment vectors (encoder + features, cached)
+ *         -> compress (projector + perceiver) -> decoder, section by section -> report
+ *
+ * Inference runs on ONNX Runtime (npm only, no native build) unless CELM_INFERENCE=torch; both run
+ * the same model classes (./runner.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
+import { CelmError } from '../errors.js';
+import { preprocessRecording, type QeegSummary } from '../signal/index.js';
+import { assembleRows, exampleTokens, sectionToken } from './data.js';
+import { recordingVectors } from './embed.js';
+import { DEFAULT_GENERATE, type GenerateOptions, generate } from './generate.js';
+import { loadModelDir, type ReportModelFiles } from './model-dir.js';
+import { createRunner, type RunnerKind } from './runner.js';
+
+export interface ReportRequest {
+  /** EDF/EDF+/BDF files: the sessions (or parts of one session) one report describes, in order. */
+  files: string[];
+  history?: string;
+  /** CELM section names to write (default: all six). */
+  sections?: string[];
+  /** Model folder (default: the bundled models/default). */
+  modelDir?: string;
+  generate?: Partial<GenerateOptions>;
+  /** Preprocessing and segment-vector cache (default $CELM_CACHE or ~/.cache/celm). */
+  cacheDir?: string;
+  runtime?: RunnerKind;
+  threads?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** Numbers the preprocessing measured, reported beside the text (never generated). */
+export interface MeasuredValues {
+  source: 'measured';
+  recordings: {
+    file: string;
+    duration_s: number;
+    channels_usable: number;
+    pdr_hz: number | null;
+    pdr_source: string | null;
+    relative_band_power: Record<string, number> | null;
+    asymmetry_alpha: Record<string, number> | null;
+    bad_segments: number;
+    segments: number;
+  }[];
+}
+
+export interface DraftReport extends CelmReport {
+  measured: MeasuredValues;
+  /** The auxiliary head's probabilities of each finding label (a model output, not a measurement). */
+  finding_probabilities: Record<string, number>;
+  model: { dir: string; trained_on: string; runtime: string };
+  timings_s: Record<string, number>;
+}
+
+export function defaultModelDir(): string {
+  return resolve(new URL('../../../models/default', import.meta.url).pathname);
+}
+
+export function defaultCacheDir(): string {
+  return process.env.CELM_CACHE ?? join(homedir(), '.cache', 'celm');
+}
+
+export async function draftReport(req: ReportRequest): Promise<DraftReport> {
+  if (!req.files.length) throw new CelmError('usage', 'celm report: give at least one EDF/BDF file');
+  for (const f of req.files) if (!existsSync(f)) throw new CelmError('io', `${f}: no such file`);
+  const sections = req.sections?.length ? req.sections : [...CELM_SECTIONS];
+  for (const s of sections) sectionToken(s); // validates the names
+  const t = { start: Date.now() } as Record<string, number>;
+  const lap = (name: string) => {
+    const now = Date.now();
+    t[name] = (now - (t.last ?? t.start)) / 1000;
+    t.last = now;
+  };
+  const files: ReportModelFiles = loadModelDir(req.modelDir ?? defaultModelDir());
+  const { meta, tokenizer: tok } = files;
+  const runner = await createRunner(files, req.runtime, req.threads);
+  lap('load_s');
+  const cache = req.cacheDir ?? defaultCacheDir();
+
+  // preprocessing and segment vectors, file by file (each is one "session" of the report)
+  const sessions: Float32Array[][] = [];
+  const measured: MeasuredValues = { source: 'measured', recordings: [] };
+  let preS = 0;
+  let embS = 0;
+  for (const [i, f] of req.files.entries()) {
+    const t0 = Date.now();
+    const pre = preprocessRecording(f, join(cache, 'preprocessed'), undefined, {
+      onProgress: (d, n) => req.onProgress?.(`preprocess ${i + 1}/${req.files.length}`, d, n),
+      threads: req.threads,
+    });
+    const t1 = Date.now();
+    const vectors = await recordingVectors(
+      pre.dir,
+      runner.embedder,
+      meta.input,
+      join(cache, 'embeddings'),
+      meta.features_version,
+      {
+        onProgress: (d, n) => req.onProgress?.(`encode ${i + 1}/${req.files.length}`, d, n),
+      },
+    );
+    preS += (t1 - t0) / 1000;
+    embS += (Date.now() - t1) / 1000;
+    sessions.push([vectors]);
+    measured.recordings.push(measuredOf(f, pre.dir));
+  }
+  t.preprocess_s = preS;
+  t.encode_s = embS;
+  t.last = Date.now();
+  if (!sessions.some((s) => s[0].length))
+    throw new CelmError(
+      'data',
+      `${req.files.join(', ')}: no 10-s segment could be cut (recordings too short?)`,
+    );
+
+  const rows = assembleRows(sessions, meta.model.segmentDim, meta.max_rows);
+  const { prefix, aux } = await runner.compress(rows);
+  lap('compress_s');
+
+  const opts: GenerateOptions = { ...DEFAULT_GENERATE, ...req.generate };
+  const eos = tok.tokenId('<eos>');
+  const banned = new Set<number>();
+  for (let id = 0; id < tok.vocabSize; id++) if (tok.isSpecial(id) && id !== eos) banned.add(id);
+  const room = meta.model.ctx - (meta.model.latents + 2);
+  const out: CelmReport['report_sections'] = [];
+  for (const [k, name] of sections.entries()) {
+    const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room);
+    const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
+    const gen = await generate(runner.nextLogits(prefix), ids, eos, limit, banned);
+    out.push({ section_name: name, section_text: tok.decode(gen).trim() });
+    req.onProgress?.('write', k + 1, sections.length);
+  }
+  lap('generate_s');
+  t.total_s = (Date.now() - t.start) / 1000;
+  delete t.start;
+  delete t.last;
+  const probs: Record<string, number> = {};
+  meta.labels.forEach((l, i) => {
+    probs[l] = Math.round((1 / (1 + Math.exp(-aux[i]))) * 1000) / 1000;
+  });
+  await runner.dispose();
+  return {
+    report_sections: out,
+    measured,
+    finding_probabilities: probs,
+    model: { dir: files.dir, trained_on: files.trainedOn, runtime: runner.name },
+    timings_s: t,
+  };
+}
+
+function measuredOf(file: string, preDir: string): MeasuredValues['recordings'][number] {
+  const idx = JSON.parse(readFileSync(join(preDir, 'index.json'), 'utf8'));
+  const q = idx.qeeg as (QeegSummary & Record<string, unknown>) | null;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  const pdr = (q?.pdr ?? null) as { frequencyHz?: number | null; source?: string } | null;
+  const global = (q as { global?: { relative?: Record<string, number> } } | null)?.global?.relative ?? null;
+  const asym = (q as { asymmetry?: Record<string, Record<string, number>> } | null)?.asymmetry ?? null;
+  return {
+    file,
+    duration_s: idx.duration_s,
+    channels_usable: idx.quality_summary?.usable_channels ?? 0,
+    pdr_hz: pdr?.frequencyHz != null ? round(pdr.frequencyHz) : null,
+    pdr_source: pdr?.source ?? null,
+    relative_band_power: global
+      ? Object.fromEntries(Object.entries(global).map(([k, v]) => [k, round(v)]))
+      : null,
+    asymmetry_alpha: asym
+      ? Object.fromEntries(Object.entries(asym).map(([pair, bands]) => [pair, round(bands.alpha ?? 0)]))
+      : null,
+    bad_segments: idx.quality_summary?.bad_segments ?? 0,
+    segments: idx.n_segments,
+  };
+}
+
+/** The report as Markdown: one heading per section, then the measured values, marked as such. */
+export function reportToMarkdown(r: DraftReport): string {
+  const lines: string[] = ['# EEG report (draft)', ''];
+  for (const s of r.report_sections)
+    lines.push(`## ${s.section_name}`, '', s.section_text || '_(nothing written)_', '');
+  lines.push('## Measured values (quantitative EEG, not generated)', '');
+  lines.push('| recording | duration | usable channels | PDR | alpha / delta (relative) | bad segments |');
+  lines.push('|---|---|---|---|---|---|');
+  for (const m of r.measured.recordings) {
+    const rel = m.relative_band_power;
+    lines.push(
+      `| ${m.file.split('/').pop()} | ${(m.duration_s / 60).toFixed(1)} min | ${m.channels_usable} | ${
+        m.pdr_hz != null ? `${m.pdr_hz.toFixed(1)} Hz (${m.pdr_source})` : 'not found'
+      } | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} |`,
+    );
+  }
+  lines.push(
+    '',
+    `_Drafted by ${r.model.dir} (trained on ${r.model.trained_on}); a draft for a clinician to review, not a diagnosis._`,
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,354 @@
+/**
+ * `celm train`: the report model (projector, perceiver, decoder, auxiliary findings head) on a
+ * benchmark folder, with the segment encoder frozen (CELM's recipe). Stages:
+ *   1. tokenizer: byte-level BPE trained on the training split's section texts and histories;
+ *   2. segment vectors: every recording of the train and val splits through the encoder once, cached
+ *      in DATA/embeddings/ (resumable: each recording's file is written atomically);
+ *   3. the loop (./trainer.ts): one example = one section of one report; loss = next-token
+ *      cross-entropy on the section text + auxWeight x BCE of the findings head.
+ * The output folder is a self-contained model (see MODEL_FILES), loadable by `celm report --model`.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CELM_SECTIONS } from '../clinical/sections.js';
+import { Rng } from '../datasets/synth/prng.js';
+import { CelmError } from '../errors.js';
+import { bceWithLogits, DEFAULT_REPORT_MODEL, ReportModel, type ReportModelConfig } from './celm.js';
+import {
+  AUX_LABELS,
+  assembleRows,
+  auxTargets,
+  type DatasetItem,
+  exampleTokens,
+  type Rows,
+  readSplit,
+  rowBatch,
+  SPECIAL_TOKENS,
+} from './data.js';
+import { recordingVectors, type SegmentInput, segmentVectorDim } from './embed.js';
+import { loadEncoderDir, torchEmbedder } from './encoder-io.js';
+import { FEATURES_VERSION } from './features.js';
+import type { Backend } from './runtime/index.js';
+import { BpeTokenizer } from './tokenizer.js';
+import { runTraining, type TrainSchedule, type TrainSummary } from './trainer.js';
+
+export interface ReportTrainConfig {
+  model: typeof DEFAULT_REPORT_MODEL;
+  input: SegmentInput;
+  vocabSize: number;
+  train: TrainSchedule & {
+    batchSize: number;
+    auxWeight: number;
+    maxHistory: number; // history tokens kept
+    maxRows: number; // segment rows per report (longer reports are subsampled evenly)
+    valExamples: number;
+  };
+}
+
+export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
+  model: DEFAULT_REPORT_MODEL,
+  input: 'encoder+features',
+  vocabSize: 1024,
+  train: {
+    seed: 1,
+    maxSteps: 1500,
+    lr: 1e-3,
+    minLr: 1e-4,
+    warmupSteps: 100,
+    weightDecay: 0.05,
+    gradClip: 1,
+    evalEvery: 100,
+    patience: 4,
+    batchSize: 12,
+    auxWeight: 1,
+    maxHistory: 40,
+    maxRows: 768,
+    valExamples: 96,
+  },
+};
+
+/** Merges a user config over the defaults; unknown keys are errors naming the key. */
+export function resolveTrainConfig(user: unknown, source: string): ReportTrainConfig {
+  const merge = (base: Record<string, unknown>, over: unknown, path: string): Record<string, unknown> => {
+    if (over === undefined) return { ...base };
+    if (typeof over !== 'object' || over === null || Array.isArray(over))
+      throw new CelmError('config', `${source}: '${path || 'config'}' must be an object`);
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) {
+      if (!(k in base))
+        throw new CelmError('config', `${source}: unknown key '${path ? `${path}.` : ''}${k}'`);
+      const b = base[k];
+      if (typeof b === 'object' && b !== null)
+        out[k] = merge(b as Record<string, unknown>, v, path ? `${path}.${k}` : k);
+      else {
+        if (typeof v !== typeof b)
+          throw new CelmError('config', `${source}: '${path ? `${path}.` : ''}${k}' must be a ${typeof b}`);
+        out[k] = v;
+      }
+    }
+    return out;
+  };
+  const cfg = merge(
+    DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>,
+    user,
+    '',
+  ) as unknown as ReportTrainConfig;
+  if (!['encoder+features', 'encoder', 'features'].includes(cfg.input))
+    throw new CelmError('config', `${source}: 'input' must be encoder+features, encoder or features`);
+  return cfg;
+}
+
+/** The files of a model folder (a public layout: `celm report --model DIR` reads it). */
+export const MODEL_FILES = {
+  config: 'model.json',
+  weights: 'model.safetensors',
+  tokenizer: 'tokenizer.json',
+  encoderWeights: 'encoder.safetensors',
+  encoderConfig: 'encoder.json',
+} as const;
+
+export interface ModelJson {
+  format: 'celm-report-model';
+  version: 1;
+  model: ReportModelConfig;
+  input: SegmentInput;
+  features_version: number;
+  labels: string[];
+  sections: string[];
+  max_history: number;
+  max_rows: number;
+  trained_on: { data: string; reports: number; examples: number };
+  training: TrainSummary | null;
+  created: string;
+}
+
+interface Example {
+  item: number;
+  section: string;
+  ids: number[];
+  start: number;
+}
+
+export interface TrainReportOptions {
+  dataDir: string;
+  encoderDir: string | null;
+  outDir: string;
+  config: ReportTrainConfig;
+  threads?: number;
+  restart?: boolean;
+  quiet?: boolean;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export async function trainReportModel(be: Backend, o: TrainReportOptions): Promise<TrainSummary> {
+  const { config: cfg } = o;
+  const log = o.log ?? ((l: string) => o.quiet || process.stderr.write(`${l}\n`));
+  mkdirSync(o.outDir, { recursive: true });
+  if (o.threads) be.setNumThreads(o.threads);
+  be.manualSeed(cfg.train.seed);
+  const train = readSplit(o.dataDir, 'train');
+  const val = readSplit(o.dataDir, 'val');
+  if (!train.length) throw new CelmError('data', `${o.dataDir}: the train split has no usable report`);
+  if (!val.length) throw new CelmError('data', `${o.dataDir}: the val split has no usable report`);
+  log(`train: ${train.length} reports, val: ${val.length}`);
+
+  // 1. tokenizer (reused when the folder already holds one: a resumed run must see the same ids)
+  const tokPath = join(o.outDir, MODEL_FILES.tokenizer);
+  let tok: BpeTokenizer;
+  if (existsSync(tokPath) && !o.restart) tok = BpeTokenizer.load(tokPath);
+  else {
+    const texts = train.flatMap((it) => [
+      ...it.report_sections.map((s) => s.section_text),
+      it.patient_history,
+    ]);
+    tok = BpeTokenizer.train(texts, { vocabSize: cfg.vocabSize, specials: SPECIAL_TOKENS });
+    tok.save(tokPath);
+  }
+  log(`tokenizer: ${tok.vocabSize} tokens`);
+
+  // 2. segment vectors
+  const enc = cfg.input === 'features' ? null : loadEncoderDir(o.encoderDir, be);
+  const embedder = enc ? torchEmbedder(be, enc.encoder, enc.key) : null;
+  const din = segmentVectorDim(enc?.config.d ?? 0, cfg.input);
+  const cacheDir = join(o.dataDir, 'embeddings');
+  const rowsOf = async (items: DatasetItem[], label: string): Promise<Rows[]> => {
+    const out: Rows[] = [];
+    const t0 = Date.now();
+    for (const [i, it] of items.entries()) {
+      const sessions: Float32Array[][] = [];
+      for (const s of it.sessions) {
+        const recs: Float32Array[] = [];
+        for (const r of s.recordings) {
+          if (!r.preprocessed_id) continue;
+          const pre = join(o.dataDir, 'preprocessed', r.preprocessed_id);
+          recs.push(await recordingVectors(pre, embedder, cfg.input, cacheDir, FEATURES_VERSION));
+        }
+        if (recs.length) sessions.push(recs);
+      }
+      out.push(assembleRows(sessions, din, cfg.train.maxRows));
+      if (!o.quiet && (i % 10 === 9 || i === items.length - 1)) {
+        const el = (Date.now() - t0) / 1000;
+        const eta = (el / (i + 1)) * (items.length - i - 1);
+        process.stderr.write(`\r${label}: report ${i + 1}/${items.length}, ETA ${eta.toFixed(0)} s   `);
+      }
+    }
+    if (!o.quiet) process.stderr.write('\n');
+    return out;
+  };
+  const trainRows = await rowsOf(train, 'segment vectors (train)');
+  const valRows = await rowsOf(val, 'segment vectors (val)');
+
+  // 3. examples
+  const mcfg: ReportModelConfig = {
+    ...cfg.model,
+    segmentDim: din,
+    vocab: tok.vocabSize,
+    labels: AUX_LABELS.length,
+  };
+  const prefixLen = mcfg.latents + 2;
+  const examplesOf = (items: DatasetItem[]): Example[] =>
+    items.flatMap((it, item) =>
+      it.report_sections
+        .filter((s) => (CELM_SECTIONS as readonly string[]).includes(s.section_name) && s.section_text.trim())
+        .map((s) => ({
+          item,
+          section: s.section_name,
+          ...exampleTokens(
+            tok,
+            it.patient_history,
+            s.section_name,
+            s.section_text,
+            cfg.train.maxHistory,
+            mcfg.ctx - prefixLen,
+          ),
+        })),
+    );
+  const trainEx = examplesOf(train);
+  const valEx = new Rng(cfg.train.seed).shuffle(examplesOf(val)).slice(0, cfg.train.valExamples);
+  const trainAux = train.map((it) => auxTargets(it));
+  const valAux = val.map((it) => auxTargets(it));
+  log(`examples: ${trainEx.length} train, ${valEx.length} val; segment vector ${din} floats`);
+
+  const model = new ReportModel(be, mcfg);
+  log(`report model: ${(model.params.count() / 1e6).toFixed(2)} M parameters`);
+
+  const lossOf = (batch: Example[], rows: Rows[], aux: Float32Array[], trainMode: boolean) => {
+    const rb = rowBatch(
+      be,
+      batch.map((e) => rows[e.item]),
+      din,
+      mcfg.d,
+      mcfg.chunk,
+    );
+    const { prefix, aux: auxLogits } = model.compress(
+      rb.rows,
+      rb.rowType,
+      rb.rowPos,
+      rb.chunkPad,
+      rb.rowPad,
+      trainMode,
+    );
+    const T = Math.max(...batch.map((e) => e.ids.length));
+    const ids = new Int32Array(batch.length * T);
+    const targets = new Int32Array(batch.length * T).fill(-1);
+    batch.forEach((e, b) => {
+      for (let t = 0; t < T; t++) ids[b * T + t] = t < e.ids.length ? e.ids[t] : 0;
+      for (let t = e.start; t < e.ids.length - 1; t++) targets[b * T + t] = e.ids[t + 1];
+    });
+    const logits = model.decode(
+      prefix,
+      be.tensorInt(ids, [batch.length, T]),
+      be.causalMask(prefixLen + T),
+      trainMode,
+    ); // [B, T, V]
+    const lm = be.crossEntropy(
+      be.reshape(logits, [batch.length * T, mcfg.vocab]),
+      be.tensorInt(targets, [batch.length * T]),
+      -1,
+    );
+    const y = new Float32Array(batch.length * AUX_LABELS.length);
+    batch.forEach((e, b) => {
+      y.set(aux[e.item], b * AUX_LABELS.length);
+    });
+    const bce = bceWithLogits(be, auxLogits, be.tensor(y, [batch.length, AUX_LABELS.length]));
+    return { total: be.add(lm, be.mulScalar(bce, cfg.train.auxWeight)), lm, bce };
+  };
+
+  const B = cfg.train.batchSize;
+  const epochOrder = new Map<number, number[]>();
+  const batchFor = (step: number): Example[] => {
+    const perEpoch = Math.floor(trainEx.length / B) || 1;
+    const epoch = Math.floor(step / perEpoch);
+    let order = epochOrder.get(epoch);
+    if (!order) {
+      order = new Rng(cfg.train.seed * 1000003 + epoch).shuffle([...trainEx.keys()]);
+      epochOrder.clear();
+      epochOrder.set(epoch, order);
+    }
+    const at = (step % perEpoch) * B;
+    return Array.from({ length: B }, (_, i) => trainEx[order![(at + i) % order!.length]]);
+  };
+
+  const configHash = createHash('sha256')
+    .update(JSON.stringify({ cfg, din, vocab: tok.vocabSize, encoder: enc?.key ?? null, data: train.length }))
+    .digest('hex')
+    .slice(0, 16);
+  const summary = runTraining(
+    be,
+    o.outDir,
+    cfg.train,
+    {
+      params: model.params.map,
+      step(step) {
+        const { total, lm, bce } = lossOf(batchFor(step), trainRows, trainAux, true);
+        total.backward();
+        return { loss: total.item(), lm: lm.item(), aux: bce.item() };
+      },
+      validate() {
+        let lm = 0;
+        let aux = 0;
+        let n = 0;
+        for (let i = 0; i < valEx.length; i += B) {
+          const batch = valEx.slice(i, i + B);
+          be.tidy(() => {
+            const r = lossOf(batch, valRows, valAux, false);
+            lm += r.lm.item() * batch.length;
+            aux += r.bce.item() * batch.length;
+          });
+          n += batch.length;
+        }
+        return { loss: (lm + cfg.train.auxWeight * aux) / n, lm: lm / n, aux: aux / n };
+      },
+    },
+    { label: 'train', configHash, quiet: o.quiet, signal: o.signal, restart: o.restart },
+  );
+
+  // 4. the model folder
+  const best = join(o.outDir, 'best.safetensors');
+  if (!existsSync(best)) throw new CelmError('train', `${o.outDir}: training wrote no best.safetensors`);
+  copyFileSync(best, join(o.outDir, MODEL_FILES.weights));
+  if (enc) {
+    copyFileSync(enc.weightsPath, join(o.outDir, MODEL_FILES.encoderWeights));
+    writeFileSync(join(o.outDir, MODEL_FILES.encoderConfig), readFileSync(enc.configPath));
+  }
+  const meta: ModelJson = {
+    format: 'celm-report-model',
+    version: 1,
+    model: mcfg,
+    input: cfg.input,
+    features_version: FEATURES_VERSION,
+    labels: [...AUX_LABELS],
+    sections: [...CELM_SECTIONS],
+    max_history: cfg.train.maxHistory,
+    max_rows: cfg.train.maxRows,
+    trained_on: { data: o.dataDir, reports: train.length, examples: trainEx.length },
+    training: summary,
+    created: new Date().toISOString(),
+  };
+  const tmp = join(o.outDir, `.${MODEL_FILES.config}.partial`);
+  writeFileSync(tmp, `${JSON.stringify(meta, null, 2)}\n`);
+  renameSync(tmp, join(o.outDir, MODEL_FILES.config));
+  return summary;
+}

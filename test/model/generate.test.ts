@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ROW_PAD, ROW_SEGMENT, ROW_SESSION_SEP } from '../../src/model/celm.js';
+import { assembleRows, rowBatchArrays } from '../../src/model/data.js';
+import { DEFAULT_GENERATE, generate, type NextLogits } from '../../src/model/generate.js';
+
+const EOS = 0;
+
+/** A language model given as a table: the next-token distribution depends on the last token only. */
+function bigram(table: Record<number, number[]>): NextLogits {
+  return async (seqs) =>
+    seqs.map((s) => {
+      const p = table[s[s.length - 1]] ?? [1, 0, 0, 0, 0, 0];
+      return Float32Array.from(p, (x) => Math.log(Math.max(x, 1e-9)));
+    });
+}
+
+const plain = { ...DEFAULT_GENERATE, repetitionPenalty: 1, noRepeatNgram: 0, maxTokens: 10 };
+
+test('greedy follows the most likely token and stops at the end token', async () => {
+  const next = bigram({ 5: [0, 0.9, 0.1, 0, 0, 0], 1: [0, 0, 0.8, 0.2, 0, 0], 2: [0.9, 0, 0, 0.1, 0, 0] });
+  assert.deepEqual(await generate(next, [5], EOS, plain), [1, 2]);
+});
+
+test('beam search finds a sequence more likely than greedy', async () => {
+  // greedy takes 1 (0.6) then is stuck with 0.4 choices; 2 (0.4) leads to a sure end.
+  const next = bigram({
+    5: [0, 0.6, 0.4, 0, 0, 0],
+    1: [0, 0, 0, 0.4, 0.3, 0.3],
+    3: [1, 0, 0, 0, 0, 0],
+    4: [1, 0, 0, 0, 0, 0],
+    2: [1, 0, 0, 0, 0, 0],
+  });
+  assert.deepEqual(await generate(next, [5], EOS, plain), [1, 3]); // p = 0.24
+  assert.deepEqual(await generate(next, [5], EOS, { ...plain, beams: 3, lengthPenalty: 0 }), [2]); // p = 0.4
+});
+
+test('maxTokens bounds the output; banned tokens never appear', async () => {
+  const loop = bigram({ 5: [0, 0.5, 0.5, 0, 0, 0], 1: [0, 0.9, 0.1, 0, 0, 0], 2: [0, 0.1, 0.9, 0, 0, 0] });
+  const out = await generate(loop, [5], EOS, { ...plain, maxTokens: 4 });
+  assert.equal(out.length, 4);
+  const banned = await generate(loop, [5], EOS, { ...plain, maxTokens: 4 }, new Set([1]));
+  assert.ok(!banned.includes(1), `${banned}`);
+});
+
+test('repetition control: no-repeat n-grams break a loop that greedy would repeat', async () => {
+  const cycle = bigram({
+    5: [0, 1, 0, 0, 0, 0],
+    1: [0, 0, 0.9, 0.1, 0, 0],
+    2: [0.05, 0.9, 0, 0, 0.05, 0],
+    3: [1, 0, 0, 0, 0, 0],
+    4: [1, 0, 0, 0, 0, 0],
+  });
+  const looped = await generate(cycle, [5], EOS, { ...plain, maxTokens: 8 });
+  assert.deepEqual(looped, [1, 2, 1, 2, 1, 2, 1, 2]);
+  const controlled = await generate(cycle, [5], EOS, { ...plain, noRepeatNgram: 2, maxTokens: 8 });
+  assert.deepEqual(controlled, [1, 2, 1, 3]); // "1 2" may not come twice: 1 -> 3 -> end
+});
+
+test('assembleRows joins sessions with a separator and subsamples evenly when too long', () => {
+  const din = 2;
+  const a = Float32Array.from([1, 1, 2, 2, 3, 3]); // 3 segments
+  const b = Float32Array.from([4, 4]); // 1 segment
+  const r = assembleRows([[a], [b]], din);
+  assert.deepEqual([...r.type], [ROW_SEGMENT, ROW_SEGMENT, ROW_SEGMENT, ROW_SESSION_SEP, ROW_SEGMENT]);
+  assert.deepEqual([...r.pos], [0, 1, 2, 0, 0]);
+  assert.deepEqual([...r.data], [1, 1, 2, 2, 3, 3, 0, 0, 4, 4]);
+  const short = assembleRows([[a], [b]], din, 3);
+  assert.equal(short.type.length, 3);
+  assert.deepEqual([...short.data.subarray(0, 2)], [1, 1]); // first row kept
+});
+
+test('row batches pad to a multiple of the chunk and never hide every key of a window', () => {
+  const din = 1;
+  const r = assembleRows([[Float32Array.from([1, 2, 3])]], din);
+  const a = rowBatchArrays([r], din, 4, 2, 6);
+  assert.equal(a.S, 6);
+  assert.deepEqual([...a.type], [ROW_SEGMENT, ROW_SEGMENT, ROW_SEGMENT, ROW_PAD, ROW_PAD, ROW_PAD]);
+  assert.deepEqual([...a.rowPad], [0, 0, 0, 1, 1, 1]);
+  // window 2 (rows 4-5) is all padding: its first key stays visible so softmax stays finite
+  assert.deepEqual([...a.chunkPad], [0, 0, 0, 1, 0, 1]);
+});
