@@ -10,8 +10,10 @@ import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
 import { registerPreprocess } from './commands/preprocess.js';
+import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerSynth } from './commands/synth.js';
+import { registerTrain } from './commands/train.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerEval(program);
   registerDataset(program);
   registerServe(program);
+  registerTrain(program);
+  registerReport(program);
   return program;
 }
 
