@@ -10,6 +10,7 @@ import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInfo } from './commands/info.js';
 import { registerPreprocess } from './commands/preprocess.js';
+import { registerPretrain } from './commands/pretrain.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerSynth } from './commands/synth.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerDataset(program);
   registerServe(program);
+  registerPretrain(program);
   registerTrain(program);
   registerReport(program);
   return program;

@@ -72,12 +72,14 @@ export interface TrainOptions {
   /** No progress on stderr (onLog still receives every line). */
   quiet?: boolean;
   onLog?: (line: string) => void;
-  /** Ends the loop after the current step, with a checkpoint written. */
-  signal?: AbortSignal;
+  /** Ends the loop after the current step, with a checkpoint written (an AbortSignal does). */
+  signal?: { readonly aborted: boolean };
   /** Discard an existing checkpoint (and the old run's files) instead of resuming or refusing. */
   restart?: boolean;
   /** Also write a checkpoint when this many seconds passed since the last one (default 300). */
   checkpointSeconds?: number;
+  /** More metrics.csv columns drawn (dashed) on the loss plot, e.g. a baseline's validation loss. */
+  plotColumns?: { column: string; label: string }[];
 }
 
 export type StopReason = 'max-steps' | 'early-stop' | 'aborted';
@@ -233,7 +235,11 @@ function parseCsv(path: string): { header: string[]; rows: string[][] } {
 }
 
 /** Writes loss.svg (and loss.png when @resvg/resvg-js is there) from metrics.csv. */
-export function plotLossCurve(outDir: string, title: string): void {
+export function plotLossCurve(
+  outDir: string,
+  title: string,
+  extra: { column: string; label: string }[] = [],
+): void {
   const { header, rows } = parseCsv(join(outDir, 'metrics.csv'));
   const col = (name: string) => header.indexOf(name);
   const [iStep, iTrain, iVal] = [col('step'), col('train_loss'), col('val_loss')];
@@ -253,6 +259,9 @@ export function plotLossCurve(outDir: string, title: string): void {
   const series: Series[] = [
     { label: 'train (mean since previous eval)', ...pick(iTrain) },
     { label: 'validation', ...pick(iVal) },
+    ...extra
+      .filter((e) => col(e.column) >= 0)
+      .map((e) => ({ label: e.label, dashed: true, ...pick(col(e.column)) })),
   ];
   const all = series.flatMap((s) => s.y as number[]);
   const lo = Math.min(...all);
@@ -279,6 +288,11 @@ export function plotLossCurve(outDir: string, title: string): void {
 // ---------------------------------------------------------------------------------------------
 // The loop
 
+/**
+ * Runs (or resumes) a training to its end and returns why it stopped. Synchronous: signal handlers
+ * cannot run while it does, so a CLI that wires SIGINT/SIGTERM to `options.signal` uses
+ * runTrainingAsync, which yields to the event loop between steps.
+ */
 export function runTraining(
   be: Backend,
   outDir: string,
@@ -286,6 +300,37 @@ export function runTraining(
   hooks: TrainHooks,
   options: TrainOptions,
 ): TrainSummary {
+  const g = trainLoop(be, outDir, schedule, hooks, options);
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** runTraining that yields to the event loop after every step (so SIGINT handlers can abort it). */
+export async function runTrainingAsync(
+  be: Backend,
+  outDir: string,
+  schedule: TrainSchedule,
+  hooks: TrainHooks,
+  options: TrainOptions,
+): Promise<TrainSummary> {
+  const g = trainLoop(be, outDir, schedule, hooks, options);
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    await new Promise<void>((res) => setImmediate(res));
+  }
+}
+
+/** The loop, as a generator that yields after each step. */
+function* trainLoop(
+  be: Backend,
+  outDir: string,
+  schedule: TrainSchedule,
+  hooks: TrainHooks,
+  options: TrainOptions,
+): Generator<void, TrainSummary, void> {
   validateSchedule(schedule);
   mkdirSync(outDir, { recursive: true });
   recoverCheckpoint(outDir);
@@ -466,7 +511,11 @@ export function runTraining(
         config_hash: options.configHash,
       });
     } else state.evalsSinceBest++;
-    plotLossCurve(outDir, `${options.label}: loss (config ${options.configHash.slice(0, 12)})`);
+    plotLossCurve(
+      outDir,
+      `${options.label}: loss (config ${options.configHash.slice(0, 12)})`,
+      options.plotColumns,
+    );
     log(
       `${options.label}: eval at step ${state.step}: val ${fmtNum(v.loss)}${improved ? ' (best)' : ` (best ${fmtNum(state.bestVal as number)} at step ${state.bestStep})`}, train ${fmtNum(trainLoss)}` +
         extraVal.map((k) => `, ${k} ${fmtNum(values[k])}`).join(''),
@@ -474,9 +523,18 @@ export function runTraining(
   };
 
   let reason: StopReason | null = null;
+  let dirty = false; // steps since the last checkpoint
   while (reason === null) {
     if (state.step >= schedule.maxSteps) {
       reason = 'max-steps';
+      break;
+    }
+    if (options.signal?.aborted) {
+      reason = 'aborted';
+      if (dirty) {
+        state.elapsedS = elapsed();
+        writeCheckpoint();
+      }
       break;
     }
     const step = state.step;
@@ -514,23 +572,21 @@ export function runTraining(
       );
     }
 
-    let wrote = false;
-    if (state.step % schedule.evalEvery === 0 || state.step === schedule.maxSteps) {
+    dirty = true;
+    const evalNow = state.step % schedule.evalEvery === 0 || state.step === schedule.maxSteps;
+    if (evalNow) {
       evaluate(lr);
       if (schedule.patience > 0 && state.evalsSinceBest >= schedule.patience) reason = 'early-stop';
       else if (state.step >= schedule.maxSteps) reason = 'max-steps';
       state.finished = reason;
+    }
+    if (evalNow || Date.now() - lastCheckpoint >= checkpointMs) {
       state.elapsedS = elapsed();
       writeCheckpoint();
-      wrote = true;
+      lastCheckpoint = Date.now();
+      dirty = false;
     }
-    if (reason === null && options.signal?.aborted) reason = 'aborted';
-    if (!wrote && (reason === 'aborted' || Date.now() - lastCheckpoint >= checkpointMs)) {
-      state.elapsedS = elapsed();
-      writeCheckpoint();
-      wrote = true;
-    }
-    if (wrote) lastCheckpoint = Date.now();
+    if (reason === null) yield;
   }
   state.elapsedS = elapsed();
   const s = summary(reason, sessionSteps, trainSeconds);
