@@ -74,14 +74,27 @@ export function saveWeights(
 /** Loads weights into existing parameters, in place; names and shapes must match exactly. */
 export function loadWeights(be: Backend, path: string, params: Map<string, Tensor>): Record<string, string> {
   const { tensors, metadata } = decodeSafetensors(readFileSync(path));
+  loadWeightsFromMap(be, tensors, params, path);
+  return metadata;
+}
+
+/**
+ * Copies named arrays into existing parameters, in place (Tensor.copyFrom); names and shapes must
+ * match exactly, in both directions. Works on any backend, including the ONNX tracer.
+ */
+export function loadWeightsFromMap(
+  be: Backend,
+  tensors: Map<string, NamedArray>,
+  params: Map<string, Tensor>,
+  source = 'weights',
+): void {
   for (const [k, p] of params) {
     const a = tensors.get(k);
-    if (!a) throw new Error(`${path}: no tensor '${k}'`);
+    if (!a) throw new Error(`${source}: no tensor '${k}'`);
     if (a.shape.join(',') !== p.shape.join(','))
-      throw new Error(`${path}: '${k}' has shape [${a.shape}], the model expects [${p.shape}]`);
+      throw new Error(`${source}: '${k}' has shape [${a.shape}], the model expects [${p.shape}]`);
     be.tidy(() => p.copyFrom(be.tensor(a.data, a.shape)));
   }
   const extra = [...tensors.keys()].filter((k) => !params.has(k));
-  if (extra.length) throw new Error(`${path}: unexpected tensors ${extra.slice(0, 5).join(', ')}`);
-  return metadata;
+  if (extra.length) throw new Error(`${source}: unexpected tensors ${extra.slice(0, 5).join(', ')}`);
 }

@@ -5,7 +5,23 @@
 import { loadTorchBackend } from './torch.js';
 import type { Backend } from './types.js';
 
-export { decodeSafetensors, encodeSafetensors, loadWeights, saveWeights } from './checkpoint.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadWeights,
+  loadWeightsFromMap,
+  type NamedArray,
+  saveWeights,
+} from './checkpoint.js';
+export {
+  OnnxTraceError,
+  OnnxTracer,
+  OrtOutput,
+  OrtSession,
+  type OrtSessionOptions,
+  OrtUnavailableError,
+  SessionCache,
+} from './onnx/index.js';
 export { BackendUnavailableError, torchAddonPath } from './torch.js';
 export type { AdamWOptions, Backend, DType, Ops, Optimizer, Tensor } from './types.js';
 
