@@ -31,7 +31,7 @@ import { loadEncoderDir, torchEmbedder } from './encoder-io.js';
 import { FEATURES_VERSION } from './features.js';
 import type { Backend } from './runtime/index.js';
 import { BpeTokenizer } from './tokenizer.js';
-import { runTraining, type TrainSchedule, type TrainSummary } from './trainer.js';
+import { runTrainingAsync, type TrainSchedule, type TrainSummary } from './trainer.js';
 
 export interface ReportTrainConfig {
   model: typeof DEFAULT_REPORT_MODEL;
@@ -295,7 +295,7 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
     .update(JSON.stringify({ cfg, din, vocab: tok.vocabSize, encoder: enc?.key ?? null, data: train.length }))
     .digest('hex')
     .slice(0, 16);
-  const summary = runTraining(
+  const summary = await runTrainingAsync(
     be,
     o.outDir,
     cfg.train,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CelmError } from '../../errors.js';
-import { loadBackend } from '../../model/runtime/index.js';
+import { type Backend, BackendUnavailableError, loadBackend } from '../../model/runtime/index.js';
 import { resolveTrainConfig, trainReportModel } from '../../model/train.js';
 
 interface TrainCliOptions {
@@ -57,7 +57,14 @@ export function registerTrain(program: Command): void {
           `input '${cfg.input}' needs --encoder DIR (or set "input": "features" in the config)`,
         );
       const threads = Number(o.threads ?? 2);
-      const be = loadBackend();
+      let be: Backend;
+      try {
+        be = loadBackend();
+      } catch (e) {
+        if (e instanceof BackendUnavailableError)
+          throw new CelmError('backend', e.message.replace(/^celm: /, ''));
+        throw e;
+      }
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
