@@ -8,11 +8,11 @@ import { CelmError } from '../errors.js';
 import type { SegmentEmbedder } from './embed.js';
 import { type EncoderConfig, encoderConfigHash, SegmentEncoder, validateEncoderConfig } from './encoder.js';
 import { weightsDigest } from './model-dir.js';
-import { type Backend, decodeSafetensors, loadWeightsFromMap } from './runtime/index.js';
+import { type Backend, decodeSafetensors, loadWeightsFromMap, type NamedArray } from './runtime/index.js';
 
 export interface LoadedEncoder {
-  encoder: SegmentEncoder;
   config: EncoderConfig;
+  weights: Map<string, NamedArray>;
   /** encoder config hash + weights digest: the embedding cache key. */
   key: string;
   weightsPath: string;
@@ -34,7 +34,7 @@ export function readEncoderConfig(path: string): EncoderConfig {
   return config;
 }
 
-export function loadEncoderDir(dirIn: string | null, be: Backend): LoadedEncoder {
+export function loadEncoderDir(dirIn: string | null): LoadedEncoder {
   if (!dirIn) throw new CelmError('usage', 'an encoder folder is needed (celm pretrain --out DIR)');
   const dir = resolve(dirIn);
   const weightsPath = join(dir, 'encoder.safetensors');
@@ -44,11 +44,9 @@ export function loadEncoderDir(dirIn: string | null, be: Backend): LoadedEncoder
       throw new CelmError('model', `${dir}: not an encoder folder (no ${p.split('/').pop()})`);
   const config = readEncoderConfig(configPath);
   const weights = decodeSafetensors(readFileSync(weightsPath)).tensors;
-  const encoder = new SegmentEncoder(be, config);
-  loadWeightsFromMap(be, weights, encoder.params.map);
   return {
-    encoder,
     config,
+    weights,
     key: `${encoderConfigHash(config)}-${weightsDigest(weights)}`,
     weightsPath,
     configPath,
@@ -56,7 +54,13 @@ export function loadEncoderDir(dirIn: string | null, be: Backend): LoadedEncoder
 }
 
 /** Runs a SegmentEncoder on libtorch: x [B, 22, L] uV, mask [B, 22] -> [B, 22, d]. */
-export function torchEmbedder(be: Backend, encoder: SegmentEncoder, key: string): SegmentEmbedder {
+export function torchEmbedder(
+  be: Backend,
+  enc: { config: EncoderConfig; key: string; weights: Map<string, NamedArray> },
+): SegmentEmbedder {
+  const encoder = new SegmentEncoder(be, enc.config);
+  loadWeightsFromMap(be, enc.weights, encoder.params.map);
+  const key = enc.key;
   return {
     dim: encoder.cfg.d,
     key,

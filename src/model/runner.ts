@@ -10,11 +10,17 @@ import { cpus } from 'node:os';
 import { ReportModel } from './celm.js';
 import { paddedLength, type Rows, rowBatch, rowBatchArrays } from './data.js';
 import type { SegmentEmbedder } from './embed.js';
-import { SegmentEncoder } from './encoder.js';
+import { type EncoderConfig, SegmentEncoder } from './encoder.js';
 import { torchEmbedder } from './encoder-io.js';
 import type { NextLogits } from './generate.js';
 import type { ReportModelFiles } from './model-dir.js';
-import { type Backend, loadBackend, loadWeightsFromMap, type Tensor } from './runtime/index.js';
+import {
+  type Backend,
+  loadBackend,
+  loadWeightsFromMap,
+  type NamedArray,
+  type Tensor,
+} from './runtime/index.js';
 import { OnnxTracer, OrtSession, SessionCache } from './runtime/onnx/index.js';
 
 export type RunnerKind = 'ort' | 'torch';
@@ -64,9 +70,7 @@ class TorchRunner implements Runner {
     loadWeightsFromMap(be, files.weights, this.model.params.map);
     const enc = files.encoder;
     if (enc) {
-      const encoder = new SegmentEncoder(be, enc.config);
-      loadWeightsFromMap(be, enc.weights, encoder.params.map);
-      this.embedder = torchEmbedder(be, encoder, enc.key);
+      this.embedder = torchEmbedder(be, enc);
     } else this.embedder = null;
   }
   async compress(rows: Rows) {
@@ -111,6 +115,63 @@ class TorchRunner implements Runner {
   }
 }
 
+/** Traces fn on symbolic inputs and opens an onnxruntime-node session on the graph. */
+function traceSession(
+  fn: (be: Backend, inputs: Tensor[]) => Tensor | Tensor[],
+  inputs: [string, number[], 'float32' | 'int64' | 'bool'][],
+  outputs: string[],
+  threads: number,
+): Promise<OrtSession> {
+  const tracer = new OnnxTracer();
+  const ins = inputs.map(([name, shape, dtype]) => tracer.input(name, shape, dtype));
+  const res = fn(tracer.backend, ins);
+  (Array.isArray(res) ? res : [res]).forEach((t, i) => {
+    tracer.output(t, outputs[i]);
+  });
+  return OrtSession.create(tracer.toBytes(), { threads });
+}
+
+/** The segment encoder on onnxruntime-node, in traced batches of ENCODE_BATCH segments. */
+export function ortEmbedder(
+  enc: { config: EncoderConfig; key: string; weights: Map<string, NamedArray> },
+  threads: number,
+  sessions = new SessionCache(),
+): SegmentEmbedder {
+  return {
+    dim: enc.config.d,
+    key: enc.key,
+    embed: async (x, mask, B) => {
+      const L = x.length / B / 22;
+      const s = await sessions.get(`enc-${L}`, () =>
+        traceSession(
+          (be, inputs) => {
+            const e = new SegmentEncoder(be, enc.config);
+            loadWeightsFromMap(be, enc.weights, e.params.map);
+            return e.embed(inputs[0], inputs[1]);
+          },
+          [
+            ['x', [ENCODE_BATCH, 22, L], 'float32'],
+            ['mask', [ENCODE_BATCH, 22], 'bool'],
+          ],
+          ['y'],
+          threads,
+        ),
+      );
+      const out = new Float32Array(B * 22 * enc.config.d);
+      for (let b0 = 0; b0 < B; b0 += ENCODE_BATCH) {
+        const n = Math.min(ENCODE_BATCH, B - b0);
+        const xs = new Float32Array(ENCODE_BATCH * 22 * L); // the last batch is padded to the traced size
+        xs.set(x.subarray(b0 * 22 * L, (b0 + n) * 22 * L));
+        const ms = new Uint8Array(ENCODE_BATCH * 22);
+        ms.set(mask.subarray(b0 * 22, (b0 + n) * 22));
+        const y = (await s.run({ x: xs, mask: ms })).y.toFloat32Array();
+        out.set(y.subarray(0, n * 22 * enc.config.d), b0 * 22 * enc.config.d);
+      }
+      return out;
+    },
+  };
+}
+
 /** onnxruntime-node: each model part traced once per input shape, sessions cached. */
 class OrtRunner implements Runner {
   readonly name = 'onnxruntime';
@@ -120,50 +181,15 @@ class OrtRunner implements Runner {
     private readonly files: ReportModelFiles,
     private readonly threads: number,
   ) {
-    const enc = files.encoder;
-    this.embedder = enc
-      ? {
-          dim: enc.config.d,
-          key: enc.key,
-          embed: async (x, mask, B) => {
-            const L = x.length / B / 22;
-            const s = await this.sessions.get(`enc-${L}`, () =>
-              this.build(
-                (be, inputs) => {
-                  const e = new SegmentEncoder(be, enc.config);
-                  loadWeightsFromMap(be, enc.weights, e.params.map);
-                  return e.embed(inputs[0], inputs[1]);
-                },
-                [
-                  ['x', [ENCODE_BATCH, 22, L], 'float32'],
-                  ['mask', [ENCODE_BATCH, 22], 'bool'],
-                ],
-              ),
-            );
-            // pad the last batch to the traced size
-            const xs = new Float32Array(ENCODE_BATCH * 22 * L);
-            xs.set(x);
-            const ms = new Uint8Array(ENCODE_BATCH * 22);
-            ms.set(mask);
-            const out = await s.run({ x: xs, mask: ms });
-            return out.y.toFloat32Array().subarray(0, B * 22 * enc.config.d);
-          },
-        }
-      : null;
+    this.embedder = files.encoder ? ortEmbedder(files.encoder, threads, this.sessions) : null;
   }
 
-  private async build(
+  private build(
     fn: (be: Backend, inputs: Tensor[]) => Tensor | Tensor[],
     inputs: [string, number[], 'float32' | 'int64' | 'bool'][],
     outputs: string[] = ['y'],
   ): Promise<OrtSession> {
-    const tracer = new OnnxTracer();
-    const ins = inputs.map(([name, shape, dtype]) => tracer.input(name, shape, dtype));
-    const res = fn(tracer.backend, ins);
-    (Array.isArray(res) ? res : [res]).forEach((t, i) => {
-      tracer.output(t, outputs[i]);
-    });
-    return OrtSession.create(tracer.toBytes(), { threads: this.threads });
+    return traceSession(fn, inputs, outputs, this.threads);
   }
 
   private reportModel(be: Backend): ReportModel {

@@ -27,9 +27,11 @@ import {
   SPECIAL_TOKENS,
 } from './data.js';
 import { recordingVectors, type SegmentInput, segmentVectorDim } from './embed.js';
-import { loadEncoderDir, torchEmbedder } from './encoder-io.js';
+import { type LoadedEncoder, loadEncoderDir, torchEmbedder } from './encoder-io.js';
 import { FEATURES_VERSION } from './features.js';
+import { ortEmbedder } from './runner.js';
 import type { Backend } from './runtime/index.js';
+import { loadOrt } from './runtime/onnx/index.js';
 import { BpeTokenizer } from './tokenizer.js';
 import { runTrainingAsync, type TrainSchedule, type TrainSummary } from './trainer.js';
 
@@ -130,6 +132,17 @@ interface Example {
   start: number;
 }
 
+async function frozenEmbedder(be: Backend, enc: LoadedEncoder, threads: number, log: (l: string) => void) {
+  try {
+    await loadOrt();
+    log('encoder: onnxruntime');
+    return ortEmbedder(enc, threads);
+  } catch {
+    log('encoder: libtorch (onnxruntime-node not available)');
+    return torchEmbedder(be, enc);
+  }
+}
+
 export interface TrainReportOptions {
   dataDir: string;
   encoderDir: string | null;
@@ -169,8 +182,9 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
   log(`tokenizer: ${tok.vocabSize} tokens`);
 
   // 2. segment vectors
-  const enc = cfg.input === 'features' ? null : loadEncoderDir(o.encoderDir, be);
-  const embedder = enc ? torchEmbedder(be, enc.encoder, enc.key) : null;
+  // The frozen encoder runs on ONNX Runtime when it loads (~2.5x less CPU than libtorch), else libtorch.
+  const enc = cfg.input === 'features' ? null : loadEncoderDir(o.encoderDir);
+  const embedder = enc ? await frozenEmbedder(be, enc, o.threads ?? 2, log) : null;
   const din = segmentVectorDim(enc?.config.d ?? 0, cfg.input);
   const cacheDir = join(o.dataDir, 'embeddings');
   const rowsOf = async (items: DatasetItem[], label: string): Promise<Rows[]> => {
