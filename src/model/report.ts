@@ -9,7 +9,7 @@
  * the same model classes (./runner.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { CelmError } from '../errors.js';
@@ -81,7 +81,8 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   };
   const files: ReportModelFiles = loadModelDir(req.modelDir ?? defaultModelDir());
   const { meta, tokenizer: tok } = files;
-  const runner = await createRunner(files, req.runtime, req.threads);
+  const threads = req.threads ?? Math.min(2, availableParallelism());
+  const runner = await createRunner(files, req.runtime, threads);
   lap('load_s');
   const cache = req.cacheDir ?? defaultCacheDir();
 
@@ -94,7 +95,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const t0 = Date.now();
     const pre = preprocessRecording(f, join(cache, 'preprocessed'), undefined, {
       onProgress: (d, n) => req.onProgress?.(`preprocess ${i + 1}/${req.files.length}`, d, n),
-      threads: req.threads,
+      threads,
     });
     const t1 = Date.now();
     const vectors = await recordingVectors(
