@@ -41,6 +41,8 @@ export interface ReportTrainConfig {
   vocabSize: number;
   train: TrainSchedule & {
     batchSize: number;
+    /** Distinct reports per batch (their sections share one projector pass). */
+    reportsPerBatch: number;
     auxWeight: number;
     maxHistory: number; // history tokens kept
     maxRows: number; // segment rows per report (longer reports are subsampled evenly)
@@ -63,6 +65,7 @@ export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
     evalEvery: 100,
     patience: 4,
     batchSize: 12,
+    reportsPerBatch: 4,
     auxWeight: 1,
     maxHistory: 40,
     maxRows: 768,
@@ -249,21 +252,22 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
   log(`report model: ${(model.params.count() / 1e6).toFixed(2)} M parameters`);
 
   const lossOf = (batch: Example[], rows: Rows[], aux: Float32Array[], trainMode: boolean) => {
+    // Each distinct report is compressed once; its sections share the prefix.
+    const items = [...new Set(batch.map((e) => e.item))];
     const rb = rowBatch(
       be,
-      batch.map((e) => rows[e.item]),
+      items.map((i) => rows[i]),
       din,
       mcfg.d,
       mcfg.chunk,
     );
-    const { prefix, aux: auxLogits } = model.compress(
-      rb.rows,
-      rb.rowType,
-      rb.rowPos,
-      rb.chunkPad,
-      rb.rowPad,
-      trainMode,
+    const c = model.compress(rb.rows, rb.rowType, rb.rowPos, rb.chunkPad, rb.rowPad, trainMode);
+    const pick = be.tensorInt(
+      Int32Array.from(batch, (e) => items.indexOf(e.item)),
+      [batch.length],
     );
+    const prefix = be.indexSelect(c.prefix, 0, pick); // [B, P, d]
+    const auxLogits = be.indexSelect(c.aux, 0, pick); // [B, N]
     const T = Math.max(...batch.map((e) => e.ids.length));
     const ids = new Int32Array(batch.length * T);
     const targets = new Int32Array(batch.length * T).fill(-1);
@@ -290,19 +294,30 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
     return { total: be.add(lm, be.mulScalar(bce, cfg.train.auxWeight)), lm, bce };
   };
 
+  // A batch: `reportsPerBatch` reports in a per-epoch shuffled order, batchSize / reportsPerBatch of
+  // each one's sections drawn at random; a pure function of (seed, step), so resumes see the same data.
   const B = cfg.train.batchSize;
-  const epochOrder = new Map<number, number[]>();
+  const R = Math.max(1, Math.min(cfg.train.reportsPerBatch, B));
+  const sectionsOf = train.map((_, i) => trainEx.filter((e) => e.item === i));
+  const usable = [...train.keys()].filter((i) => sectionsOf[i].length > 0);
+  const orders = new Map<number, number[]>();
   const batchFor = (step: number): Example[] => {
-    const perEpoch = Math.floor(trainEx.length / B) || 1;
+    const perEpoch = Math.max(1, Math.floor(usable.length / R));
     const epoch = Math.floor(step / perEpoch);
-    let order = epochOrder.get(epoch);
+    let order = orders.get(epoch);
     if (!order) {
-      order = new Rng(cfg.train.seed * 1000003 + epoch).shuffle([...trainEx.keys()]);
-      epochOrder.clear();
-      epochOrder.set(epoch, order);
+      order = new Rng(cfg.train.seed * 1000003 + epoch).shuffle([...usable]);
+      orders.clear();
+      orders.set(epoch, order);
     }
-    const at = (step % perEpoch) * B;
-    return Array.from({ length: B }, (_, i) => trainEx[order![(at + i) % order!.length]]);
+    const rng = new Rng(cfg.train.seed * 7919 + step);
+    const out: Example[] = [];
+    for (let r = 0; r < R; r++) {
+      const secs = rng.shuffle([...sectionsOf[order[((step % perEpoch) * R + r) % order.length]]]);
+      const take = Math.ceil((B - out.length) / (R - r));
+      for (let k = 0; k < take; k++) out.push(secs[k % secs.length]);
+    }
+    return out;
   };
 
   const configHash = createHash('sha256')
