@@ -657,8 +657,12 @@ function renderReport() {
   const r = state.report;
   const box = $('sections');
   box.innerHTML = '';
-  $('reportSource').textContent = r ? `Draft source: ${r.source}` : '';
+  $('reportSource').innerHTML = r
+    ? `<span class="draftNote">${r.signed_by ? 'Signed report' : 'A draft for a clinician to review, not a diagnosis.'}</span>Draft source: ${escapeHtml(r.source)}`
+    : '';
   $('measurements').textContent = '';
+  $('modelOutput').textContent = '';
+  $('modelOutput').hidden = true;
   $('signedInfo').textContent = '';
   $('signButton').disabled = !r || !!r?.signed_by;
   for (const b of document.querySelectorAll('#exports button')) b.disabled = !r;
@@ -686,16 +690,49 @@ function renderReport() {
     }
     box.append(div);
   }
-  const m = r.measurements || {};
-  const rel = m.globalRelative
-    ? Object.entries(m.globalRelative)
-        .map(([k, v]) => `${k} ${(100 * v).toFixed(0)}%`)
-        .join(', ')
-    : '';
-  $('measurements').innerHTML =
-    `<mark class="measured">measured</mark> PDR ${m.pdrHz ?? '–'} Hz · SEF90 ${m.sef90 ?? '–'} Hz · relative power ${rel}`;
+  renderMeasurements(r.measurements || {});
+  renderModelOutput(r.model_output);
   if (r.signed_by)
     setStatus('signedInfo', `Signed by ${r.signed_by} at ${new Date(r.signed_at).toLocaleString()}`);
+}
+
+/** The measured values (quantitative EEG from the preprocessing: never generated). */
+function renderMeasurements(m) {
+  const items = [];
+  if (m.pdrHz !== undefined)
+    items.push(`PDR ${m.pdrHz ?? '–'} Hz${m.pdrSource ? ` (${escapeHtml(String(m.pdrSource))})` : ''}`);
+  if (m.sef90 !== undefined) items.push(`SEF90 ${m.sef90 ?? '–'} Hz`);
+  if (m.globalRelative)
+    items.push(
+      `relative power ${Object.entries(m.globalRelative)
+        .map(([k, v]) => `${escapeHtml(k)} ${(100 * v).toFixed(0)}%`)
+        .join(', ')}`,
+    );
+  if (m.usableChannels !== undefined) items.push(`usable channels ${m.usableChannels}`);
+  if (m.badSegments !== undefined && m.segments !== undefined)
+    items.push(`artifact segments ${m.badSegments} of ${m.segments}`);
+  if (m.durationSec !== undefined) items.push(`length ${fmtDuration(m.durationSec)}`);
+  $('measurements').innerHTML =
+    `<mark class="measured">measured</mark> values (quantitative EEG, not generated):<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>`;
+}
+
+/** The report model's finding probabilities: its estimates, shown apart from the measured values. */
+function renderModelOutput(out) {
+  const box = $('modelOutput');
+  if (!out) return;
+  const rows = Object.entries(out.finding_probabilities).sort((a, b) => b[1] - a[1]);
+  const row = ([k, v]) =>
+    `<tr class="${v < 0.5 ? 'low' : ''}"><td>${escapeHtml(k.replace(/_/g, ' '))}</td><td>${v.toFixed(2)}</td><td class="bar"><span data-p="${Math.round(v * 100)}"></span></td></tr>`;
+  box.innerHTML =
+    `<div class="title">Model output: finding probabilities</div>` +
+    `<div class="note">Estimates of the report model (${escapeHtml(out.model.name)}) for the whole recording — not measurements, not confirmed findings.</div>` +
+    `<table>${rows.slice(0, 8).map(row).join('')}</table>` +
+    (rows.length > 8
+      ? `<details><summary>all ${rows.length} labels</summary><table>${rows.slice(8).map(row).join('')}</table></details>`
+      : '');
+  // Widths through the CSSOM: the CSP allows no inline style attributes.
+  for (const bar of box.querySelectorAll('span[data-p]')) bar.style.width = `${bar.dataset.p}%`;
+  box.hidden = false;
 }
 
 function editSection(div, s) {
@@ -783,4 +820,4 @@ renderReport();
 drawTimeline();
 if (state.token) loadRecordings().catch((e) => setStatus('uploadStatus', e.message));
 else askToken();
-window.celm = { state, jumpTo, drawPage }; // for tests and the console
+window.celm = { state, jumpTo, drawPage, renderReport }; // for tests and the console

@@ -4,6 +4,7 @@
  * the subject is the recording's random id.
  */
 import PDFDocument from 'pdfkit';
+import type { ModelOutput } from './store.js';
 
 export interface ExportReport {
   id: string;
@@ -15,6 +16,8 @@ export interface ExportReport {
   signedAt: string | null;
   sections: { name: string; text: string; version: number }[];
   measurements: Record<string, unknown>;
+  /** The report model's own output (finding probabilities); null for template drafts. */
+  modelOutput: ModelOutput | null;
   /** From the EDF header; left out when de-identified. */
   patient: { name: string | null; code: string | null } | null;
   startDateTime: string | null;
@@ -25,7 +28,20 @@ export function deidentify(r: ExportReport): ExportReport {
 }
 
 function status(r: ExportReport): string {
-  return r.signedBy ? `Signed by ${r.signedBy} at ${r.signedAt}` : `Unsigned draft (${r.source})`;
+  return r.signedBy
+    ? `Signed by ${r.signedBy} at ${r.signedAt}`
+    : 'Unsigned draft for a clinician to review, not a diagnosis';
+}
+
+export const MEASURED_TITLE = 'Measured values (quantitative EEG, not generated)';
+export const MODEL_OUTPUT_TITLE =
+  'Model output: finding probabilities (estimates of the report model for the whole recording, not measurements)';
+
+/** The finding probabilities, highest first, as "label: 0.83" lines. */
+export function probabilityLines(m: ModelOutput): string[] {
+  return Object.entries(m.finding_probabilities)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v.toFixed(2)}`);
 }
 
 export function toMarkdown(r: ExportReport): string {
@@ -34,11 +50,16 @@ export function toMarkdown(r: ExportReport): string {
   if (r.patient?.name || r.patient?.code)
     lines.push(`- Patient: ${[r.patient.name, r.patient.code].filter(Boolean).join(', ')}`);
   if (r.startDateTime) lines.push(`- Recorded: ${r.startDateTime}`);
-  lines.push(`- Status: ${status(r)}`, `- Report id: ${r.id}`, '');
+  lines.push(`- Status: ${status(r)}`, `- Draft source: ${r.source}`, `- Report id: ${r.id}`, '');
   for (const s of r.sections) lines.push(`## ${s.name}`, '', s.text, '');
-  lines.push('## Measured values (quantitative EEG)', '');
+  lines.push(`## ${MEASURED_TITLE}`, '');
   for (const [k, v] of Object.entries(r.measurements)) lines.push(`- ${k}: ${JSON.stringify(v)}`);
   lines.push('');
+  if (r.modelOutput) {
+    lines.push(`## ${MODEL_OUTPUT_TITLE}`, '');
+    for (const l of probabilityLines(r.modelOutput)) lines.push(`- ${l}`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
@@ -104,6 +125,7 @@ export function toPdf(r: ExportReport): Promise<Buffer> {
       doc.text(`Patient: ${[r.patient.name, r.patient.code].filter(Boolean).join(', ')}`);
     if (r.startDateTime) doc.text(`Recorded: ${r.startDateTime}`);
     doc.text(`Status: ${status(r)}`);
+    doc.text(`Draft source: ${r.source}`);
     for (const s of r.sections) {
       doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).text(s.name);
       doc
@@ -112,9 +134,14 @@ export function toPdf(r: ExportReport): Promise<Buffer> {
         .fontSize(10.5)
         .text(s.text || '(empty)', { align: 'left' });
     }
-    doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).text('Measured values (quantitative EEG)');
+    doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).text(MEASURED_TITLE);
     doc.font('Helvetica').fontSize(9.5);
     for (const [k, v] of Object.entries(r.measurements)) doc.text(`${k}: ${JSON.stringify(v)}`);
+    if (r.modelOutput) {
+      doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).text(MODEL_OUTPUT_TITLE);
+      doc.font('Helvetica').fontSize(9.5);
+      doc.text(probabilityLines(r.modelOutput).join(' · '));
+    }
     doc.end();
   });
 }

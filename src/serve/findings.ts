@@ -1,9 +1,10 @@
 /**
  * The findings timeline of a recording: its annotations, each given a kind so the viewer can colour it,
  * and (once a report job has preprocessed the recording) the stretches whose 10-s segments the quality
- * checks flagged as artifact. Findings from the report model will join these when the model exists.
+ * checks flagged as artifact. (The report model's finding probabilities are for the whole recording,
+ * not times in it: they are shown with the report, not on the timeline.)
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Annotation } from '../formats/edf/index.js';
 import { readNpy } from '../formats/npy.js';
@@ -25,12 +26,12 @@ export function findingKind(text: string): FindingKind {
   return 'other';
 }
 
-/** Bad-segment runs from `prepDir/<id>/quality.npy` (last column: bad). */
-export function artifactRuns(prepDir: string): { start: number; end: number }[] | null {
-  if (!existsSync(prepDir)) return null;
-  for (const d of readdirSync(prepDir)) {
-    if (d.startsWith('.')) continue;
-    const dir = join(prepDir, d);
+/**
+ * Bad-segment runs from the first complete preprocessed folder among `dirs` (`<dir>/quality.npy`, last
+ * column: bad), or null when none exists yet.
+ */
+export function artifactRuns(dirs: string[]): { start: number; end: number }[] | null {
+  for (const dir of dirs) {
     const idxPath = join(dir, 'index.json');
     if (!existsSync(idxPath)) continue;
     const idx = JSON.parse(readFileSync(idxPath, 'utf8')) as {
@@ -58,7 +59,8 @@ export function artifactRuns(prepDir: string): { start: number; end: number }[] 
   return null;
 }
 
-export function findings(annotations: Annotation[], prepDir: string): Findings {
+/** `prepDirs`: the recording's preprocessed folder candidates, in order (see artifactRuns). */
+export function findings(annotations: Annotation[], prepDirs: string[]): Findings {
   return {
     annotations: annotations.map((a) => ({
       onset: a.onset,
@@ -66,6 +68,6 @@ export function findings(annotations: Annotation[], prepDir: string): Findings {
       text: a.text,
       kind: findingKind(a.text),
     })),
-    artifacts: artifactRuns(prepDir),
+    artifacts: artifactRuns(prepDirs),
   };
 }

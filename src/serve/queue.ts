@@ -1,7 +1,10 @@
 /**
  * The report job queue: jobs live in SQLite (src/serve/store.ts), so a server killed mid-job finds them
  * marked 'running' on start and queues them again (preprocessing writes atomically, so a rerun starts
- * clean). Each job runs in a worker thread; progress goes to the database and to listeners (SSE).
+ * clean). Each job runs in a worker thread (./job-worker.ts): the report model's draft when a model
+ * folder is configured, else the quantitative-EEG template's; progress goes to the database and to
+ * listeners (SSE). Jobs on recordings with the same bytes run one after the other (they share a
+ * preprocessing cache entry).
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -9,7 +12,17 @@ import { Worker } from 'node:worker_threads';
 import type { JobInput, JobMessage } from './job-worker.js';
 import type { JobRow, Store } from './store.js';
 
-export const DRAFT_SOURCE = 'draft from quantitative EEG template; the learned model is not trained yet';
+/** The label of template drafts (no report model configured): API `source`, web app, exports. */
+export const TEMPLATE_SOURCE = 'draft from quantitative EEG template (no report model in use)';
+
+export interface QueueOptions {
+  /** Report jobs run at once (default 1). */
+  concurrency?: number;
+  /** Preprocessing and segment-vector cache shared by all jobs (`<data dir>/cache`). */
+  cacheDir: string;
+  /** Report model folder; null: template drafts. */
+  modelDir?: string | null;
+}
 
 export interface JobEvent {
   job: string;
@@ -21,16 +34,22 @@ export interface JobEvent {
 }
 
 export class JobQueue extends EventEmitter {
-  private readonly running = new Map<string, Worker>();
+  private readonly running = new Map<string, { worker: Worker; sha256: string }>();
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  private readonly concurrency: number;
+  readonly cacheDir: string;
+  readonly modelDir: string | null;
 
   constructor(
     private readonly store: Store,
-    private readonly concurrency = 1,
+    options: QueueOptions,
   ) {
     super();
     this.setMaxListeners(0);
+    this.concurrency = options.concurrency ?? 1;
+    this.cacheDir = options.cacheDir;
+    this.modelDir = options.modelDir ?? null;
   }
 
   /** Re-queues jobs a previous server left running, then starts taking jobs. Returns the re-queued count. */
@@ -46,7 +65,7 @@ export class JobQueue extends EventEmitter {
   /** Wakes the queue after a job was added. */
   pump(): void {
     while (!this.stopped && this.running.size < this.concurrency) {
-      const job = this.store.claimJob();
+      const job = this.store.claimJob([...this.running.values()].map((r) => r.sha256));
       if (!job) return;
       this.run(job);
     }
@@ -73,10 +92,13 @@ export class JobQueue extends EventEmitter {
       this.emitJob(job.id);
       return;
     }
-    const dir = this.store.recordingDir(rec.id);
-    const input: JobInput = { path: join(dir, 'recording.edf'), outDir: join(dir, 'prep') };
+    const input: JobInput = {
+      path: join(this.store.recordingDir(rec.id), 'recording.edf'),
+      cacheDir: this.cacheDir,
+      modelDir: this.modelDir,
+    };
     const worker = new Worker(new URL('./job-worker.js', import.meta.url), { workerData: input });
-    this.running.set(job.id, worker);
+    this.running.set(job.id, { worker, sha256: rec.sha256 });
     this.emitJob(job.id);
     let finished = false;
     worker.on('message', (m: JobMessage) => {
@@ -84,7 +106,14 @@ export class JobQueue extends EventEmitter {
         this.store.updateJob(job.id, { stage: m.stage, progress: m.progress });
       } else if (m.type === 'done') {
         finished = true;
-        const reportId = this.store.createReport(rec.id, job.id, DRAFT_SOURCE, m.sections, m.measurements);
+        const reportId = this.store.createReport(
+          rec.id,
+          job.id,
+          m.source ?? TEMPLATE_SOURCE,
+          m.sections,
+          m.measurements,
+          m.modelOutput,
+        );
         this.store.updateJob(job.id, { status: 'done', stage: 'done', progress: 1, report_id: reportId });
       } else {
         finished = true;
@@ -119,7 +148,7 @@ export class JobQueue extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([...this.running.values()].map((w) => w.terminate()));
+    await Promise.all([...this.running.values()].map((r) => r.worker.terminate()));
     this.running.clear();
   }
 }

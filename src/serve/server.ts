@@ -28,7 +28,7 @@ import { mapToCelm } from '../signal/index.js';
 import { deidentify, type ExportReport, toFhir, toMarkdown, toPdf } from './exports.js';
 import { findings } from './findings.js';
 import { type JobEvent, JobQueue } from './queue.js';
-import { newId, now, type ReportRow, Store } from './store.js';
+import { type ModelOutput, newId, now, type ReportRow, Store } from './store.js';
 import { parseWindowQuery, traceWindow } from './traces.js';
 
 export interface ServeOptions {
@@ -39,6 +39,11 @@ export interface ServeOptions {
   maxJsonBytes?: number;
   /** Report jobs run at once (default 1). */
   concurrency?: number;
+  /**
+   * Report model folder for drafts (`draftReport`); null or absent: the quantitative-EEG template draft.
+   * (`celm serve` passes models/default when it exists; see src/cli/commands/serve.ts.)
+   */
+  modelDir?: string | null;
   /** Folder of the web application (default: the package's web/). */
   webDir?: string;
   /** Access log lines (method, route, status, ms) to this function; default none. */
@@ -96,9 +101,23 @@ function cleanFileName(raw: string | undefined): string {
   return name || 'recording.edf';
 }
 
+/** Removes a crash's leftovers in a folder: `.tmp-*` (preprocessing) and `*.partial` (vectors). */
+function sweepTmp(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir))
+    if (f.startsWith('.tmp-') || f.endsWith('.partial'))
+      rmSync(join(dir, f), { force: true, recursive: true });
+}
+
 export function createReviewServer(options: ServeOptions): ReviewServer {
   const store = new Store(options.dataDir);
-  const queue = new JobQueue(store, options.concurrency ?? 1);
+  // Preprocessing (and segment vectors) of report jobs, by file hash: `cache/preprocessed/<sha16>/`.
+  const cacheDir = join(options.dataDir, 'cache');
+  const queue = new JobQueue(store, {
+    concurrency: options.concurrency ?? 1,
+    cacheDir,
+    modelDir: options.modelDir ?? null,
+  });
   const maxUpload = options.maxUploadBytes ?? 8 * 2 ** 30;
   const webDir = options.webDir ?? DEFAULT_WEB;
   // Leftovers of uploads interrupted by a crash.
@@ -108,11 +127,11 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
   for (const r of store.recordings()) {
     for (const f of readdirSync(store.recordingDir(r.id)))
       if (f.endsWith('.partial')) rmSync(join(store.recordingDir(r.id), f), { force: true });
-    const prep = join(store.recordingDir(r.id), 'prep');
-    if (!existsSync(prep)) continue;
-    for (const f of readdirSync(prep))
-      if (f.startsWith('.tmp-')) rmSync(join(prep, f), { force: true, recursive: true });
+    sweepTmp(join(store.recordingDir(r.id), 'prep')); // the layout before the shared cache
   }
+  sweepTmp(join(cacheDir, 'preprocessed'));
+  const embeddings = join(cacheDir, 'embeddings');
+  if (existsSync(embeddings)) for (const d of readdirSync(embeddings)) sweepTmp(join(embeddings, d));
 
   const app = Fastify({ logger: false, bodyLimit: options.maxJsonBytes ?? 256 * 1024 });
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
@@ -349,7 +368,11 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
 
   app.get('/api/recordings/:id/findings', async (req) => {
     const id = recId(req);
-    return findings(reader(id).annotations, join(store.recordingDir(id), 'prep'));
+    const sha16 = store.recording(id)!.sha256.slice(0, 16);
+    return findings(reader(id).annotations, [
+      join(cacheDir, 'preprocessed', sha16),
+      join(store.recordingDir(id), 'prep', sha16), // the layout before the shared cache
+    ]);
   });
 
   const trendRuns = new Map<string, Promise<void>>();
@@ -504,6 +527,8 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     signed_by: r.signed_by,
     signed_at: r.signed_at,
     measurements: JSON.parse(r.measurements),
+    // The report model's own output (estimates, not measurements); null for template drafts.
+    model_output: r.model_output ? (JSON.parse(r.model_output) as ModelOutput) : null,
     sections: currentSections(r),
   });
 
@@ -548,6 +573,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
       signedAt: r.signed_at,
       sections: currentSections(r),
       measurements: JSON.parse(r.measurements),
+      modelOutput: r.model_output ? (JSON.parse(r.model_output) as ModelOutput) : null,
       patient: rd.header.patient ? { name: rd.header.patient.name, code: rd.header.patient.code } : null,
       startDateTime: rd.startDateTime,
     };

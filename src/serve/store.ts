@@ -43,8 +43,18 @@ export interface ReportRow {
   source: string;
   measurements: string;
   created_at: string;
+  /** JSON of ModelOutput when the report model wrote the draft, else null (template draft). */
+  model_output: string | null;
   signed_by: string | null;
   signed_at: string | null;
+}
+
+/** What the report model said beside the text: its estimates, never measurements. */
+export interface ModelOutput {
+  model: { name: string; trained_on: string; runtime: string };
+  /** The findings head's probability of each finding label for the whole recording. */
+  finding_probabilities: Record<string, number>;
+  timings_s: Record<string, number>;
 }
 
 export interface SectionVersion {
@@ -82,6 +92,9 @@ CREATE TABLE IF NOT EXISTS section_versions (
 );
 `;
 
+/** Columns added after the first release: ALTER TABLE on databases made before them. */
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [['reports', 'model_output', 'TEXT']];
+
 export const now = (): string => new Date().toISOString();
 export const newId = (bytes = 8): string => randomBytes(bytes).toString('hex');
 
@@ -112,6 +125,11 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const cols = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!cols.some((c) => c.name === column))
+        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
   }
 
   close(): void {
@@ -187,12 +205,20 @@ export class Store {
     ) as JobRow[];
   }
 
-  /** Atomically takes the oldest queued job and marks it running. */
-  claimJob(): JobRow | undefined {
+  /**
+   * Atomically takes the oldest queued job and marks it running, passing over jobs on recordings whose
+   * bytes (sha256) are in `busy`: jobs on the same bytes share one preprocessing cache entry, so they
+   * run one after the other (the second finds the cache filled).
+   */
+  claimJob(busy: string[] = []): JobRow | undefined {
     return this.db.transaction(() => {
       const row = this.db
-        .prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1")
-        .get() as JobRow | undefined;
+        .prepare(
+          `SELECT jobs.* FROM jobs JOIN recordings ON recordings.id = jobs.recording_id
+           WHERE jobs.status = 'queued' AND recordings.sha256 NOT IN (SELECT value FROM json_each(?))
+           ORDER BY jobs.created_at, jobs.id LIMIT 1`,
+        )
+        .get(JSON.stringify(busy)) as JobRow | undefined;
       if (!row) return undefined;
       this.db
         .prepare(
@@ -234,15 +260,24 @@ export class Store {
     source: string,
     sections: { name: string; text: string }[],
     measurements: unknown,
+    modelOutput: ModelOutput | null = null,
   ): string {
     const id = newId();
     const t = now();
     this.db.transaction(() => {
       this.db
         .prepare(
-          'INSERT INTO reports (id, recording_id, job_id, source, measurements, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO reports (id, recording_id, job_id, source, measurements, model_output, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(id, recordingId, jobId, source, JSON.stringify(measurements), t);
+        .run(
+          id,
+          recordingId,
+          jobId,
+          source,
+          JSON.stringify(measurements),
+          modelOutput ? JSON.stringify(modelOutput) : null,
+          t,
+        );
       const ins = this.db.prepare(
         "INSERT INTO section_versions (report_id, section, version, text, author, kind, created_at) VALUES (?, ?, 1, ?, 'celm', 'draft', ?)",
       );

@@ -258,7 +258,8 @@ describe('report jobs, reports and exports', () => {
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i] >= progress[i - 1] || i === 1);
     reportId = last.data.report as string;
     const r = await json(`/reports/${reportId}`);
-    assert.match(r.source, /quantitative EEG template; the learned model is not trained yet/);
+    assert.match(r.source, /^draft from quantitative EEG template \(no report model in use\)$/);
+    assert.equal(r.model_output, null);
     assert.equal(r.sections.length, 6);
     assert.equal(r.sections[0].name, 'EEG DESCRIPTION/DETAILS');
     assert.equal(r.sections[0].kind, 'draft');
@@ -341,7 +342,10 @@ describe('report jobs, reports and exports', () => {
     assert.match(mdText, /^# EEG report/);
     assert.match(mdText, /## BACKGROUND ACTIVITY/);
     assert.match(mdText, /Jan Jansen/);
-    assert.match(mdText, /Unsigned draft/);
+    assert.match(mdText, /Unsigned draft for a clinician to review/);
+    assert.match(mdText, /Draft source: draft from quantitative EEG template/);
+    assert.match(mdText, /## Measured values \(quantitative EEG, not generated\)/);
+    assert.ok(!/Model output/.test(mdText), 'no model output section for a template draft');
     const fhir: Json = await (await get(`/reports/${reportId}/export?format=fhir`)).json();
     assert.equal(fhir.resourceType, 'DiagnosticReport');
     assert.equal(fhir.status, 'preliminary');

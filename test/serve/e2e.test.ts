@@ -145,7 +145,29 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
     `progress seen: ${seen.join(' | ')}`,
   );
   assert.ok(seen.some((s) => /^done/.test(s)));
-  assert.match((await page.textContent('#reportSource')) ?? '', /learned model is not trained yet/);
+  const sourceText = (await page.textContent('#reportSource')) ?? '';
+  assert.match(sourceText, /quantitative EEG template \(no report model in use\)/);
+  assert.match(sourceText, /a draft for a clinician to review/i);
+  assert.match((await page.textContent('#measurements')) ?? '', /measured values .*PDR/s);
+  assert.ok(await page.locator('#modelOutput').isHidden(), 'no model output for a template draft');
+  // A model draft's finding probabilities: shown apart from the measured values, labelled as model output
+  // (a report from the model is drawn from a stand-in here; test/serve/model.test.ts drafts a real one).
+  await page.evaluate(`(() => {
+    const r = window.celm.state.report;
+    window.savedReport = r;
+    window.celm.state.report = { ...r, model_output: { model: { name: 'tiny', trained_on: '6 reports of bench', runtime: 'onnxruntime' },
+      finding_probabilities: { focal_epileptiform: 0.91, seizure: 0.05, generalized_slowing: 0.3, lpd: 0.01, gpd: 0.02, lrda: 0.03, asymmetry: 0.6, drowsiness: 0.2, abnormal: 0.8 }, timings_s: {} } };
+    window.celm.renderReport();
+  })()`);
+  const mo = (await page.textContent('#modelOutput')) ?? '';
+  assert.match(mo, /Model output: finding probabilities/);
+  assert.match(mo, /not measurements/);
+  assert.match(mo, /^Model output.*focal epileptiform0\.91/s);
+  assert.equal(await page.locator('#modelOutput details').count(), 1, 'labels beyond the first 8 folded');
+  assert.equal(await page.evaluate(`document.querySelector('#modelOutput span[data-p]').style.width`), '91%');
+  await page.locator('#modelOutput').screenshot({ path: join(OUT, 'model-output.png') });
+  await page.evaluate('window.celm.state.report = window.savedReport; window.celm.renderReport()');
+  assert.ok(await page.locator('#modelOutput').isHidden());
   assert.ok((await page.locator('.section mark.measured').count()) >= 1, 'measured values marked');
   // The first page shows the demo's left temporal sharp waves (F7-T3, T3-T5 at 0:00:11).
   await page.focus('#traces');

@@ -2,8 +2,12 @@
  * `celm serve` (the review server and web app) and `celm token create` (API tokens, printed once and
  * stored hashed in the data directory's database).
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CelmError } from '../../errors.js';
+import { loadModelDir } from '../../model/model-dir.js';
+import { defaultModelDir } from '../../model/report.js';
 import { createReviewServer } from '../../serve/server.js';
 import { Store } from '../../serve/store.js';
 
@@ -23,6 +27,27 @@ function sizeOption(v: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
+/**
+ * The model folder drafts come from: `--model DIR` (must be a model folder), `--model none` (template
+ * drafts), or by default the bundled models/default when it holds a model. Returns the folder (or null)
+ * and a line saying which drafts the server writes.
+ */
+export function resolveServeModel(option: string | undefined): { dir: string | null; note: string } {
+  const template = 'drafts from the quantitative-EEG template';
+  if (option === 'none') return { dir: null, note: `${template} (--model none)` };
+  const explicit = option !== undefined;
+  const dir = resolve(option ?? defaultModelDir());
+  if (!explicit && !existsSync(join(dir, 'model.json')))
+    return { dir: null, note: `${template}: no report model at ${dir} (give one with --model DIR)` };
+  try {
+    const m = loadModelDir(dir);
+    return { dir, note: `drafts by the report model in ${dir} (trained on ${m.trainedOn})` };
+  } catch (err) {
+    if (explicit || !(err instanceof CelmError)) throw err;
+    return { dir: null, note: `${template}: ${err.message}` };
+  }
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -32,6 +57,10 @@ export function registerServe(program: Command): void {
     .option('--data <DIR>', 'data directory (database, recordings, reports)', 'celm-data')
     .option('--max-upload <SIZE>', 'largest accepted upload', '8G')
     .option('--jobs <N>', 'report jobs run at once', '1')
+    .option(
+      '--model <DIR>',
+      'report model folder for drafts; "none": quantitative-EEG template drafts (default: models/default when it exists)',
+    )
     .option('--access-log', 'print method, route, status and time of each request (no patient data)')
     .action(
       async (opts: {
@@ -40,18 +69,22 @@ export function registerServe(program: Command): void {
         data: string;
         maxUpload: string;
         jobs: string;
+        model?: string;
         accessLog?: boolean;
       }) => {
         const port = intOption('--port', opts.port, 0, 65535);
+        const model = resolveServeModel(opts.model);
         const server = createReviewServer({
           dataDir: opts.data,
           maxUploadBytes: sizeOption(opts.maxUpload),
           concurrency: intOption('--jobs', opts.jobs, 1, 64),
+          modelDir: model.dir,
           log: opts.accessLog ? (line) => console.log(line) : undefined,
         });
         const addr = await server.listen(port, opts.host);
         const tokens = server.store.db.prepare('SELECT COUNT(*) AS n FROM tokens').get() as { n: number };
         console.log(`celm review app on ${addr}/ (data ${opts.data})`);
+        console.log(model.note);
         if (server.requeued) console.log(`${server.requeued} interrupted job(s) queued again`);
         if (tokens.n === 0)
           console.log(
