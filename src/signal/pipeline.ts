@@ -634,24 +634,25 @@ export function runPipeline(
       };
       const input = (g: Group, lane: Lane, parts: Map<Group, Float32Array[]>) =>
         lane.slots.map((c) => parts.get(g)![g.slots.indexOf(c)]);
-      // Software-pipelined so that worker threads are not left idle: they get chunk i, then this thread
-      // analyses the output of chunk i - 1 (segments, Welch spectra), filters its own lane's share of
-      // chunk i and reads chunk i + 1 before it waits for them. Segments come out in the same order
+      // Software-pipelined so that worker threads are not left idle: every lane always has the next
+      // chunk queued (lanes take two inputs ahead) while this thread analyses the previous chunk's
+      // output (segments, Welch spectra) and reads the one after. Segments come out in the same order
       // with the same values as without workers.
       const end = block.firstRecord + block.numRecords;
-      let pending: { slots: number[]; out: Float32Array[] }[] = [];
-      let parts = block.numRecords > 0 ? prepare(block.firstRecord) : null;
+      let next = block.firstRecord;
+      const startNext = () => {
+        const parts = prepare(next);
+        for (const { g, lanes } of groupLanes) for (const lane of lanes) lane.start(input(g, lane, parts));
+        next += chunkRecords;
+      };
+      for (let k = 0; k < 2 && next < end; k++) startNext();
       for (let r = block.firstRecord; r < end; r += chunkRecords) {
-        const now = parts!;
-        for (const { g, lanes } of groupLanes)
-          for (const lane of lanes) if (lane instanceof RemoteLane) lane.start(input(g, lane, now));
-        for (const p of pending) deliver(p.slots, p.out);
-        for (const { g, lanes } of groupLanes)
-          for (const lane of lanes) if (!(lane instanceof RemoteLane)) lane.start(input(g, lane, now));
-        parts = r + chunkRecords < end ? prepare(r + chunkRecords) : null;
-        pending = groupLanes.flatMap(({ lanes }) => lanes.map((l) => ({ slots: l.slots, out: l.collect() })));
+        const outs = groupLanes.flatMap(({ lanes }) =>
+          lanes.map((l) => ({ slots: l.slots, out: l.collect() })),
+        );
+        if (next < end) startNext();
+        for (const o of outs) deliver(o.slots, o.out);
       }
-      for (const p of pending) deliver(p.slots, p.out);
       for (const { lanes } of groupLanes) for (const lane of lanes) lane.startFinish();
       for (const { lanes } of groupLanes) for (const lane of lanes) deliver(lane.slots, lane.collect());
       growBufs = () => {};
