@@ -617,15 +617,16 @@ export function runPipeline(
             const cb = clipBins[c];
             const sb = sampleBins[c];
             const fs = g.rate;
-            let sec = Math.floor(t0);
-            let nextK = Math.ceil((sec + 1 - t0) * fs - 1e-9);
-            for (let k = 0; k < x.length; k++) {
-              if (k >= nextK) {
-                sec++;
-                nextK = Math.ceil((sec + 1 - t0) * fs - 1e-9);
-              }
-              if (sb[sec] < 65535) sb[sec]++;
-              if ((x[k] <= lo || x[k] >= hi) && cb[sec] < 65535) cb[sec]++;
+            // Second by second (samples [k, end) fall in second `sec`), counts saturating at 65535;
+            // the same counts as a per-sample test of the second boundary, without its branches.
+            let k = 0;
+            for (let sec = Math.floor(t0); k < x.length; sec++) {
+              const end = Math.max(k + 1, Math.min(x.length, Math.ceil((sec + 1 - t0) * fs - 1e-9)));
+              let clipped = 0;
+              for (let i = k; i < end; i++) if (x[i] <= lo || x[i] >= hi) clipped++;
+              sb[sec] = Math.min(65535, sb[sec] + (end - k));
+              cb[sec] = Math.min(65535, cb[sec] + clipped);
+              k = end;
             }
           });
           parts.set(g, part);
