@@ -42,21 +42,53 @@ export function benchRecording(hours: number, fs = 256, channels = 21): string {
 
 export interface Measured {
   seconds: number;
+  /**
+   * CPU time (user + system, all threads and waited-for children) from GNU time's rusage; NaN without
+   * /usr/bin/time. On a shared machine this moves far less than wall time.
+   */
+  cpuSeconds: number;
   maxRssMiB: number;
   out: string;
 }
 
-/** Runs a command and returns its wall time and peak resident memory (GNU time when present). */
+/** Runs a command and returns its wall time, CPU time and peak resident memory (GNU time when present). */
 export function measure(cmd: string, args: string[]): Measured {
   const useTime = existsSync('/usr/bin/time');
   const t0 = process.hrtime.bigint();
   const r = useTime
-    ? spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { encoding: 'utf8' })
+    ? spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M CPU %U %S', cmd, ...args], { encoding: 'utf8' })
     : spawnSync(cmd, args, { encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  const m = /MAXRSS (\d+)/.exec(r.stderr ?? '');
-  return { seconds, maxRssMiB: m ? Number(m[1]) / 1024 : Number.NaN, out: r.stdout };
+  const m = /MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return {
+    seconds,
+    cpuSeconds: m ? Number(m[2]) + Number(m[3]) : Number.NaN,
+    maxRssMiB: m ? Number(m[1]) / 1024 : Number.NaN,
+    out: r.stdout,
+  };
+}
+
+/** Best and median of repeated measurements (wall, CPU, memory each taken separately). */
+export interface Summary {
+  runs: number;
+  best: { seconds: number; cpuSeconds: number; maxRssMiB: number };
+  median: { seconds: number; cpuSeconds: number; maxRssMiB: number };
+}
+
+export function summarise(ms: Measured[]): Summary {
+  const pick = (f: (m: Measured) => number, which: 'best' | 'median') => {
+    const v = ms.map(f).sort((a, b) => a - b);
+    if (which === 'best') return v[0];
+    const h = v.length >> 1;
+    return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+  };
+  const at = (which: 'best' | 'median') => ({
+    seconds: pick((m) => m.seconds, which),
+    cpuSeconds: pick((m) => m.cpuSeconds, which),
+    maxRssMiB: pick((m) => m.maxRssMiB, which),
+  });
+  return { runs: ms.length, best: at('best'), median: at('median') };
 }
 
 /** Debian's python3 (with python3-mne) — not the pyenv python first on PATH. */

@@ -1,21 +1,25 @@
 /**
  * bench/preprocess: the same generated 1-h (and, with --hours 1,24, 24-h) recordings through
  * `celm preprocess` and through MNE-Python (read, filter, notch, resample, segment), each in its own
- * process: wall time, peak resident memory and the ratios.
+ * process: wall time, CPU time, peak resident memory and the ratios.
  *
  *   npx tsc -p . && node dist/bench/preprocess.js [--hours 1,24] [--no-mne] [--jobs N (default 2)]
+ *        [--repeat R (default 3)] [--celm path/to/bin/celm.js (another build to compare)]
  *
- * celm runs once with one thread and once with --jobs N (one recording: its channels shared by N threads).
+ * Each of R rounds runs celm with one thread, celm with --jobs N (one recording: its channels shared by
+ * N threads) and MNE, interleaved so that a change in the machine's load hits all three alike. Reported:
+ * wall time and CPU time (user + system from GNU time's rusage: steadier than wall time on a shared
+ * machine), best and median over the rounds, peak RSS, and the load average around each round.
  *
  * Recordings: 21 channels of the 10-20 system at 256 Hz (EDF+C), pink-ish noise with a 10 Hz posterior
  * rhythm, written with celm's EdfWriter into bench/out/ (kept for later runs).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EdfWriter } from '../src/formats/edf/index.js';
-import { benchDir, debianPython, hasMne, type Measured, measure } from './common.js';
+import { benchDir, debianPython, hasMne, type Measured, measure, type Summary, summarise } from './common.js';
 
 const LABELS = [
   'Fp1',
@@ -89,28 +93,39 @@ export function eegRecording(hours: number, fs = 256): string {
   return path;
 }
 
-function row(name: string, m: Measured | null): string {
-  return m
-    ? `${name.padEnd(8)} ${m.seconds.toFixed(1).padStart(8)} s ${m.maxRssMiB.toFixed(0).padStart(7)} MiB`
-    : `${name.padEnd(10)} (skipped)`;
+function fmt(name: string, r: Summary | null): string {
+  if (!r) return `${name.padEnd(10)} (skipped)`;
+  const { best: b, median: m } = r;
+  return `${name.padEnd(10)} wall ${b.seconds.toFixed(2).padStart(6)} s best, ${m.seconds.toFixed(2).padStart(6)} s median | CPU ${b.cpuSeconds.toFixed(2).padStart(6)} s best, ${m.cpuSeconds.toFixed(2).padStart(6)} s median | peak RSS ${m.maxRssMiB.toFixed(0).padStart(5)} MiB median (${r.runs} runs)`;
 }
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 function main(): void {
   const args = process.argv.slice(2);
-  const hi = args.indexOf('--hours');
-  const hours = hi >= 0 ? args[hi + 1].split(',').map(Number) : [1];
-  const ji = args.indexOf('--jobs');
-  const jobs = ji >= 0 ? args[ji + 1] : '2';
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const hours = (opt('--hours') ?? '1').split(',').map(Number);
+  const jobs = opt('--jobs') ?? '2';
+  const repeat = Math.max(1, Number(opt('--repeat') ?? '3'));
+  // Another build of celm to compare with (e.g. a copy of the previous commit's bin/ + dist/).
+  const celmBin = opt('--celm') ?? join(repo, 'bin', 'celm.js');
   const withMne = !args.includes('--no-mne') && hasMne();
   for (const h of hours) {
     const t0 = Date.now();
     const file = eegRecording(h);
     console.log(`\n${h}-h recording: ${file} (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(`celm: ${celmBin}; ${repeat} rounds, each runs every contender once (interleaved)`);
     const out = mkdtempSync(join(tmpdir(), 'celm-bench-pre-'));
     try {
       const run = (j: string) =>
         measure(process.execPath, [
-          join(repo, 'bin', 'celm.js'),
+          celmBin,
           'preprocess',
           file,
           '--out',
@@ -120,22 +135,42 @@ function main(): void {
           '--jobs',
           j,
         ]);
-      const celm1 = run('1');
-      const celmN = jobs !== '1' ? run(jobs) : null;
-      const mne = withMne
-        ? measure(debianPython, [join(repo, 'bench', 'preprocess_mne.py'), file, join(out, 'mne.npy')])
-        : null;
-      console.log(row('celm', celm1));
-      if (celmN) console.log(row(`celm -j${jobs}`, celmN));
-      console.log(row('MNE', mne));
-      if (mne) {
+      const c1: Measured[] = [];
+      const cN: Measured[] = [];
+      const mn: Measured[] = [];
+      const loads: string[] = [load()];
+      for (let i = 0; i < repeat; i++) {
+        const a = run('1');
+        c1.push(a);
+        const b = jobs !== '1' ? run(jobs) : null;
+        if (b) cN.push(b);
+        const m = withMne
+          ? measure(debianPython, [join(repo, 'bench', 'preprocess_mne.py'), file, join(out, 'mne.npy')])
+          : null;
+        if (m) mn.push(m);
+        const f = (x: Measured | null) =>
+          x ? `${x.seconds.toFixed(2)} s / ${x.cpuSeconds.toFixed(2)} s CPU` : '-';
+        loads.push(load());
+        console.log(
+          `round ${i + 1}: celm ${f(a)}; celm -j${jobs} ${f(b)}; MNE ${f(m)}; load average ${loads[loads.length - 1]}`,
+        );
+      }
+      const s1 = summarise(c1);
+      const sN = cN.length ? summarise(cN) : null;
+      const sM = mn.length ? summarise(mn) : null;
+      console.log(`load average (1, 5, 15 min) before and after each round: ${loads.join(' | ')}`);
+      console.log(fmt('celm', s1));
+      if (sN) console.log(fmt(`celm -j${jobs}`, sN));
+      console.log(fmt('MNE', sM));
+      if (sM) {
         for (const [name, c] of [
-          ['celm', celm1],
-          [`celm -j${jobs}`, celmN],
+          ['celm', s1],
+          [`celm -j${jobs}`, sN],
         ] as const) {
           if (!c) continue;
+          const r = (k: 'seconds' | 'cpuSeconds', w: 'best' | 'median') => (sM[w][k] / c[w][k]).toFixed(2);
           console.log(
-            `ratio    ${name}: MNE/celm time ${(mne.seconds / c.seconds).toFixed(2)}x, celm/MNE peak memory ${(c.maxRssMiB / mne.maxRssMiB).toFixed(3)}`,
+            `ratio    ${name}: MNE/celm wall ${r('seconds', 'best')}x best, ${r('seconds', 'median')}x median; CPU ${r('cpuSeconds', 'best')}x best, ${r('cpuSeconds', 'median')}x median; celm/MNE peak memory ${(c.median.maxRssMiB / sM.median.maxRssMiB).toFixed(3)}`,
           );
         }
       }

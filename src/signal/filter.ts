@@ -15,7 +15,7 @@
  * MNE's two passes exactly except within half a notch kernel (3.3 s) of a block's ends, where MNE pads
  * the band-passed signal again for its second pass.
  */
-import { complexFft, complexIfft, nextPow2 } from './fft.js';
+import { complexFft, complexIfft, type Fft, fftOf, nextPow2 } from './fft.js';
 
 /** Window length factor of the Hamming window in MNE (_length_factors). */
 const HAMMING_FACTOR = 3.3;
@@ -243,7 +243,9 @@ export class FirStream {
   private readonly L: number;
   private readonly P: number;
   private readonly skip: number;
+  /** Spectrum of the kernel, divided by N (see the constructor). */
   private readonly H: Float64Array;
+  private readonly fft: Fft;
   private readonly bufs: Float64Array[];
   private readonly work: Float64Array;
   private readonly spec: Float64Array;
@@ -275,7 +277,11 @@ export class FirStream {
     const hh = new Float64Array(2 * N);
     for (let k = 0; k < M; k++) hh[2 * k] = h[k];
     this.H = new Float64Array(2 * N);
-    complexFft(hh, this.H);
+    this.fft = fftOf(N);
+    this.fft.transform(this.H, hh);
+    // The inverse transform's 1/N scaling, folded into the kernel's spectrum: N is a power of two, so
+    // this is exact and the result is bit-identical to scaling after the inverse transform.
+    for (let k = 0; k < 2 * N; k++) this.H[k] /= N;
     this.bufs = Array.from({ length: nChannels }, () => new Float64Array(N));
     this.work = new Float64Array(2 * N);
     this.spec = new Float64Array(2 * N);
@@ -400,7 +406,7 @@ export class FirStream {
           w[2 * k + 1] = b ? b[k] : 0;
         }
         const s = this.spec;
-        complexFft(w, s);
+        this.fft.transform(s, w);
         const H = this.H;
         for (let k = 0; k < 2 * N; k += 2) {
           const re = s[k] * H[k] - s[k + 1] * H[k + 1];
@@ -408,7 +414,7 @@ export class FirStream {
           s[k] = re;
           s[k + 1] = im;
         }
-        complexIfft(s, w);
+        this.fft.inverseTransformUnscaled(w, s);
         // Buffer position M-1+j holds z[z0 + j].
         const oa = new Float64Array(hi - lo);
         const ob = b ? new Float64Array(hi - lo) : null;

@@ -7,12 +7,14 @@ import {
   CMD_EXIT,
   CMD_FINISH,
   CMD_PUSH,
+  CTRL_WORDS,
   DONE,
   ERR_BYTES,
   type LaneSpec,
   LocalLane,
   OUTLEN,
   SEQ,
+  SLOT_WORDS,
   STATUS,
 } from './lanes.js';
 
@@ -24,8 +26,8 @@ const { ctrlSab, inSab, outSab, spec, inCap, outCap } = workerData as {
   inCap: number;
   outCap: number;
 };
-const ctrl = new Int32Array(ctrlSab, 0, 8);
-const err = new Uint8Array(ctrlSab, 32, ERR_BYTES);
+const ctrl = new Int32Array(ctrlSab, 0, CTRL_WORDS);
+const err = new Uint8Array(ctrlSab, CTRL_WORDS * 4, ERR_BYTES);
 const input = new Float32Array(inSab);
 const output = new Float32Array(outSab);
 const lane = new LocalLane(
@@ -33,29 +35,40 @@ const lane = new LocalLane(
   spec,
 );
 
-function write(out: Float32Array[]): void {
+/** Writes a command's output into its slot. */
+function write(out: Float32Array[], slot: number): void {
   const m = out[0]?.length ?? 0;
   if (m > outCap) throw new Error(`lane output of ${m} samples exceeds ${outCap}`);
+  const base = slot * spec.channels * outCap;
   out.forEach((x, j) => {
-    output.set(x, j * outCap);
+    output.set(x, base + j * outCap);
   });
-  ctrl[OUTLEN] = m;
+  ctrl[OUTLEN + slot * SLOT_WORDS] = m;
 }
 
-let seen = 0;
-for (;;) {
-  Atomics.wait(ctrl, SEQ, seen);
-  seen = Atomics.load(ctrl, SEQ);
-  const cmd = ctrl[CMD];
+// Commands 1, 2, ... in order; command s uses slot s % 2 (see lanes.ts).
+for (let s = 1; ; s++) {
+  for (;;) {
+    const sent = Atomics.load(ctrl, SEQ);
+    if (sent >= s) break;
+    Atomics.wait(ctrl, SEQ, sent);
+  }
+  const slot = s % 2;
+  const cmd = ctrl[CMD + slot * SLOT_WORDS];
+  const arg = ctrl[ARG + slot * SLOT_WORDS];
   try {
-    if (cmd === CMD_BEGIN) lane.begin(ctrl[ARG]);
+    if (cmd === CMD_BEGIN) lane.begin(arg);
     else if (cmd === CMD_PUSH) {
-      const len = ctrl[ARG];
-      lane.start(Array.from({ length: spec.channels }, (_, j) => input.subarray(j * inCap, j * inCap + len)));
-      write(lane.collect());
+      const base = slot * spec.channels * inCap;
+      lane.start(
+        Array.from({ length: spec.channels }, (_, j) =>
+          input.subarray(base + j * inCap, base + j * inCap + arg),
+        ),
+      );
+      write(lane.collect(), slot);
     } else if (cmd === CMD_FINISH) {
       lane.startFinish();
-      write(lane.collect());
+      write(lane.collect(), slot);
     }
   } catch (e) {
     const msg = new TextEncoder().encode(String((e as Error)?.message ?? e).slice(0, ERR_BYTES - 1));
@@ -63,7 +76,7 @@ for (;;) {
     err.set(msg);
     ctrl[STATUS] = -1;
   }
-  Atomics.store(ctrl, DONE, seen);
+  Atomics.store(ctrl, DONE, s);
   Atomics.notify(ctrl, DONE);
   if (cmd === CMD_EXIT) break;
 }
