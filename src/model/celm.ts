@@ -43,6 +43,17 @@ export interface ReportModelConfig {
   vocab: number;
   labels: number; // auxiliary finding labels
   dropout: number;
+  /**
+   * Two more prefix tokens: a recording summary (masked mean and max of every segment-vector entry
+   * over the recording, so a finding seen in a few segments of hours stays visible) and the findings
+   * head's probabilities; the findings head reads the summary too. Absent (false) in older models.
+   */
+  summary?: boolean;
+}
+
+/** EEG tokens before the text: START, [summary, findings], latents, END. */
+export function prefixLength(cfg: ReportModelConfig): number {
+  return cfg.latents + 2 + (cfg.summary ? 2 : 0);
 }
 
 export const DEFAULT_REPORT_MODEL: Omit<ReportModelConfig, 'segmentDim' | 'vocab' | 'labels'> = {
@@ -55,6 +66,7 @@ export const DEFAULT_REPORT_MODEL: Omit<ReportModelConfig, 'segmentDim' | 'vocab
   decoderLayers: 4,
   ctx: 320,
   dropout: 0.1,
+  summary: true,
 };
 
 /** Token types of the projector's input rows. */
@@ -74,7 +86,10 @@ export class ReportModel {
   private readonly percBlocks: Block[];
   private readonly startEnd: Tensor; // [2, d]
   private readonly prefixNorm: Norm;
-  private readonly auxHead: Linear; // [N, d]
+  private readonly auxHead: Linear; // [N, d] or [N, 2d] with the summary
+  private readonly summaryProj: Linear | null; // [d, 2 Din]
+  private readonly summaryNorm: Norm | null;
+  private readonly findingsProj: Linear | null; // [d, N]
   // decoder
   private readonly wte: Tensor; // [V, d]
   private readonly wpe: Tensor; // [ctx, d]
@@ -100,7 +115,10 @@ export class ReportModel {
     );
     this.startEnd = p.normal('perc.start_end', [2, d], 0.5);
     this.prefixNorm = normParams(p, 'perc.ln', d);
-    this.auxHead = linearParams(p, 'aux.head', d, cfg.labels);
+    this.auxHead = linearParams(p, 'aux.head', cfg.summary ? 2 * d : d, cfg.labels);
+    this.summaryProj = cfg.summary ? linearParams(p, 'sum.proj', 2 * cfg.segmentDim, d) : null;
+    this.summaryNorm = cfg.summary ? normParams(p, 'sum.ln', d) : null;
+    this.findingsProj = cfg.summary ? linearParams(p, 'sum.findings', cfg.labels, d) : null;
     this.wte = p.normal('dec.wte', [cfg.vocab, d]);
     this.wpe = p.normal('dec.wpe', [cfg.ctx, d], 0.01);
     this.decBlocks = Array.from({ length: cfg.decoderLayers }, (_, i) =>
@@ -138,9 +156,28 @@ export class ReportModel {
     x = be.reshape(x, [B, S, d]);
     let z = be.expand(be.reshape(this.latentInit, [1, cfg.latents, d]), [B, cfg.latents, d]); // [B, K, d]
     for (const b of this.percBlocks) z = block(be, b, z, { ...opts, memory: x, memoryMask: rowPad });
-    const aux = linear(be, be.mean(z, [1]), this.auxHead); // [B, N]
     const se = be.expand(be.reshape(this.startEnd, [1, 2, d]), [B, 2, d]);
-    const prefix = be.cat([be.narrow(se, 1, 0, 1), z, be.narrow(se, 1, 1, 1)], 1); // [B, P, d]
+    const start = be.narrow(se, 1, 0, 1);
+    const end = be.narrow(se, 1, 1, 1);
+    let prefix: Tensor;
+    let aux: Tensor;
+    if (this.summaryProj && this.summaryNorm && this.findingsProj) {
+      // masked mean and max over the segment rows (pad rows: weight 0 / value -1e9)
+      const valid = be.where(be.reshape(rowPad, [B, S, 1]), be.zeros([1]), be.ones([1])); // [B, S, 1]
+      const count = be.addScalar(be.sum(valid, [1]), 1e-6); // [B, 1]
+      const mean = be.div(be.sum(be.mul(rows, valid), [1]), count); // [B, Din]
+      const [mx] = be.topk(be.add(rows, be.mulScalar(be.addScalar(valid, -1), 1e9)), 1, 1); // [B, 1, Din]
+      const stats = be.cat([mean, be.reshape(mx, [B, cfg.segmentDim])], 1); // [B, 2 Din]
+      const summary = norm(be, linear(be, stats, this.summaryProj), this.summaryNorm); // [B, d]
+      aux = linear(be, be.cat([be.mean(z, [1]), summary], 1), this.auxHead); // [B, N]
+      const probs = be.div(be.ones([1]), be.addScalar(be.exp(be.neg(aux)), 1)); // sigmoid [B, N]
+      const findings = linear(be, probs, this.findingsProj); // [B, d]
+      const extra = be.reshape(be.cat([summary, findings], 1), [B, 2, d]);
+      prefix = be.cat([start, extra, z, end], 1); // [B, K + 4, d]
+    } else {
+      aux = linear(be, be.mean(z, [1]), this.auxHead); // [B, N]
+      prefix = be.cat([start, z, end], 1); // [B, K + 2, d]
+    }
     return { prefix: norm(be, prefix, this.prefixNorm), aux };
   }
 

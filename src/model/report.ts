@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { CelmError } from '../errors.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
+import { prefixLength } from './celm.js';
 import { assembleRows, exampleTokens, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate } from './generate.js';
@@ -130,7 +131,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const eos = tok.tokenId('<eos>');
   const banned = new Set<number>();
   for (let id = 0; id < tok.vocabSize; id++) if (tok.isSpecial(id) && id !== eos) banned.add(id);
-  const room = meta.model.ctx - (meta.model.latents + 2);
+  const room = meta.model.ctx - prefixLength(meta.model);
   const out: CelmReport['report_sections'] = [];
   for (const [k, name] of sections.entries()) {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room);

@@ -7,7 +7,7 @@
  * segments, projector rows padded to a multiple of 256, decoder lengths to powers of two.
  */
 import { cpus } from 'node:os';
-import { ReportModel } from './celm.js';
+import { prefixLength, ReportModel } from './celm.js';
 import { paddedLength, type Rows, rowBatch, rowBatchArrays } from './data.js';
 import type { SegmentEmbedder } from './embed.js';
 import { type EncoderConfig, SegmentEncoder } from './encoder.js';
@@ -87,7 +87,7 @@ class TorchRunner implements Runner {
   nextLogits(prefix: Float32Array): NextLogits {
     const { be, model } = this;
     const m = this.files.meta.model;
-    const P = m.latents + 2;
+    const P = prefixLength(m);
     return async (seqs) =>
       be.noGrad(() =>
         be.tidy(() => {
@@ -230,7 +230,7 @@ class OrtRunner implements Runner {
 
   nextLogits(prefix: Float32Array): NextLogits {
     const m = this.files.meta.model;
-    const P = m.latents + 2;
+    const P = prefixLength(m);
     const room = m.ctx - P;
     return async (seqs) => {
       const n = seqs.length;

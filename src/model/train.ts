@@ -14,7 +14,13 @@ import { join } from 'node:path';
 import { CELM_SECTIONS } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
-import { bceWithLogits, DEFAULT_REPORT_MODEL, ReportModel, type ReportModelConfig } from './celm.js';
+import {
+  bceWithLogits,
+  DEFAULT_REPORT_MODEL,
+  prefixLength,
+  ReportModel,
+  type ReportModelConfig,
+} from './celm.js';
 import {
   AUX_LABELS,
   assembleRows,
@@ -224,7 +230,7 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
     vocab: tok.vocabSize,
     labels: AUX_LABELS.length,
   };
-  const prefixLen = mcfg.latents + 2;
+  const prefixLen = prefixLength(mcfg);
   const examplesOf = (items: DatasetItem[]): Example[] =>
     items.flatMap((it, item) =>
       it.report_sections

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { ReportModel } from '../../src/model/celm.js';
+import { prefixLength, ReportModel } from '../../src/model/celm.js';
 import { rowBatch } from '../../src/model/data.js';
 import { loadModelDir } from '../../src/model/model-dir.js';
 import { loadBackend, loadWeightsFromMap, torchAddonPath } from '../../src/model/runtime/index.js';
@@ -136,7 +136,7 @@ test('saved weights load back exactly (same logits)', {
         const rb = rowBatch(be, [rows], m.segmentDim, m.d, m.chunk);
         const { prefix } = x.compress(rb.rows, rb.rowType, rb.rowPos, rb.chunkPad, rb.rowPad, false);
         const ids = be.tensorInt(Int32Array.from([2, 5, 9, 7]), [1, 4]);
-        return x.decode(prefix, ids, be.causalMask(m.latents + 2 + 4), false).toFloat32Array();
+        return x.decode(prefix, ids, be.causalMask(prefixLength(m) + 4), false).toFloat32Array();
       }),
     );
   const la = logits(a);
