@@ -62,7 +62,7 @@ export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
   vocabSize: 1024,
   train: {
     seed: 1,
-    maxSteps: 1500,
+    maxSteps: 1400,
     lr: 1e-3,
     minLr: 1e-4,
     warmupSteps: 100,
