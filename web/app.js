@@ -24,8 +24,12 @@ async function api(path, options = {}) {
   const headers = { ...(options.headers || {}), Authorization: `Bearer ${state.token}` };
   const res = await fetch(`/api${path}`, { ...options, headers });
   if (res.status === 401) {
-    askToken();
-    throw new Error('a valid API token is needed');
+    let why = 'a valid API token is needed';
+    try {
+      if ((await res.json()).error === 'token revoked') why = 'this API token was revoked: paste another';
+    } catch {}
+    askToken(why);
+    throw new Error(why);
   }
   if (!res.ok) {
     let msg = `${res.status}`;
@@ -38,7 +42,8 @@ async function api(path, options = {}) {
 }
 const getJson = async (path) => (await api(path)).json();
 
-function askToken() {
+function askToken(why) {
+  $('tokenWhy').textContent = typeof why === 'string' ? why : '';
   $('tokenInput').value = state.token;
   if (!$('tokenDialog').open) $('tokenDialog').showModal();
 }

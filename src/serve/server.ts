@@ -28,7 +28,7 @@ import { mapToCelm } from '../signal/index.js';
 import { deidentify, type ExportReport, toFhir, toMarkdown, toPdf } from './exports.js';
 import { findings } from './findings.js';
 import { type JobEvent, JobQueue } from './queue.js';
-import { type ModelOutput, newId, now, type ReportRow, Store } from './store.js';
+import { type ModelOutput, newId, now, type ReportRow, Store, type TokenUser } from './store.js';
 import { parseWindowQuery, traceWindow } from './traces.js';
 
 export interface ServeOptions {
@@ -62,7 +62,8 @@ export interface ReviewServer {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    user?: string;
+    /** The identity of the request's token (set for every authenticated /api/ route). */
+    user?: TokenUser;
   }
 }
 
@@ -164,9 +165,10 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     const h = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(h);
     const user = m ? store.checkToken(m[1]) : null;
-    if (!user) {
+    if (!user || user === 'revoked') {
       reply.header('WWW-Authenticate', 'Bearer realm="celm"');
-      return reply.code(401).send({ error: m ? 'invalid token' : 'missing bearer token' });
+      const error = !m ? 'missing bearer token' : user === 'revoked' ? 'token revoked' : 'invalid token';
+      return reply.code(401).send({ error });
     }
     req.user = user;
   });
@@ -543,7 +545,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     if (!body || typeof body.text !== 'string') throw new HttpError(400, 'body must be JSON {"text": "..."}');
     if (r.signed_by)
       throw new HttpError(409, `report ${r.id} was signed by ${r.signed_by}; it can no longer be edited`);
-    const v = store.editSection(r.id, name, body.text, req.user ?? 'unknown');
+    const v = store.editSection(r.id, name, body.text, req.user?.name ?? 'unknown');
     if (!v) throw new HttpError(404, `report ${r.id} has no section "${name}"`);
     return v;
   });
@@ -555,7 +557,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     if (!name || name.length > 200) throw new HttpError(400, 'body must be JSON {"name": "who signs"}');
     if (r.signed_by)
       throw new HttpError(409, `report ${r.id} was already signed by ${r.signed_by} at ${r.signed_at}`);
-    return { id: r.id, ...store.signReport(r.id, name), token_name: req.user };
+    return { id: r.id, ...store.signReport(r.id, name), token_name: req.user?.name };
   });
 
   app.get('/api/reports/:id/export', async (req, reply) => {

@@ -1,6 +1,6 @@
 /**
  * The review server's persistent state: one SQLite database (`DIR/celm.db`, WAL mode) holding API tokens
- * (hashed), recordings (id, file name, size, hash — no header text), report jobs and their progress,
+ * (hashed; revocable), recordings (id, file name, size, hash — no header text), report jobs and their progress,
  * reports with per-section version history, and sign-offs. Recording files live in
  * `DIR/recordings/<id>/`; everything that must survive a restart is either in the database or written
  * atomically under DIR.
@@ -49,6 +49,19 @@ export interface ReportRow {
   signed_at: string | null;
 }
 
+export interface TokenRow {
+  id: string;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** The identity behind a request's token. */
+export interface TokenUser {
+  id: string;
+  name: string;
+}
+
 /** What the report model said beside the text: its estimates, never measurements. */
 export interface ModelOutput {
   model: { name: string; trained_on: string; runtime: string };
@@ -93,7 +106,10 @@ CREATE TABLE IF NOT EXISTS section_versions (
 `;
 
 /** Columns added after the first release: ALTER TABLE on databases made before them. */
-const ADDED_COLUMNS: [table: string, column: string, type: string][] = [['reports', 'model_output', 'TEXT']];
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
+  ['reports', 'model_output', 'TEXT'],
+  ['tokens', 'revoked_at', 'TEXT'],
+];
 
 export const now = (): string => new Date().toISOString();
 export const newId = (bytes = 8): string => randomBytes(bytes).toString('hex');
@@ -152,14 +168,57 @@ export class Store {
     return { id, token };
   }
 
-  /** The token's name when valid, else null. */
-  checkToken(token: string): string | null {
+  /**
+   * The token's identity when valid; 'revoked' for a revoked token; null for an unknown one. Read from
+   * the database on every request, so a revocation (`celm token revoke`, another process) holds at once.
+   */
+  checkToken(token: string): TokenUser | 'revoked' | null {
     const h = Buffer.from(hashToken(token), 'hex');
-    const row = this.db.prepare('SELECT name, hash FROM tokens WHERE hash = ?').get(h.toString('hex')) as
-      | { name: string; hash: string }
-      | undefined;
-    if (!row) return null;
-    return timingSafeEqual(Buffer.from(row.hash, 'hex'), h) ? row.name : null;
+    const row = this.db
+      .prepare('SELECT id, name, hash, revoked_at FROM tokens WHERE hash = ?')
+      .get(h.toString('hex')) as (TokenRow & { hash: string }) | undefined;
+    if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), h)) return null;
+    return row.revoked_at ? 'revoked' : { id: row.id, name: row.name };
+  }
+
+  tokens(): TokenRow[] {
+    return this.db
+      .prepare('SELECT id, name, created_at, revoked_at FROM tokens ORDER BY created_at, id')
+      .all() as TokenRow[];
+  }
+
+  /**
+   * Revokes the token with this id, or else the one token with this name that is not revoked yet.
+   * Throws a CelmError when nothing matches, when the name is ambiguous (give the id), or when the token
+   * is already revoked.
+   */
+  revokeToken(nameOrId: string): TokenRow {
+    return this.db.transaction(() => {
+      const all = this.tokens();
+      let hits = all.filter((t) => t.id === nameOrId);
+      if (!hits.length) {
+        hits = all.filter((t) => t.name === nameOrId);
+        if (hits.length > 1) {
+          const active = hits.filter((t) => !t.revoked_at);
+          if (active.length > 1)
+            throw new CelmError(
+              'ambiguous-token',
+              `${active.length} tokens are named "${nameOrId}" (ids ${active.map((t) => t.id).join(', ')}): give the id`,
+            );
+          hits = active.length ? active : hits.slice(-1);
+        }
+      }
+      if (!hits.length) throw new CelmError('no-token', `no token with the id or name "${nameOrId}"`);
+      const t = hits[0];
+      if (t.revoked_at)
+        throw new CelmError(
+          'token-revoked',
+          `token ${t.id} ("${t.name}") was already revoked at ${t.revoked_at}`,
+        );
+      const at = now();
+      this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ?').run(at, t.id);
+      return { ...t, revoked_at: at };
+    })();
   }
 
   // Recordings ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
- * `celm serve` (the review server and web app) and `celm token create` (API tokens, printed once and
- * stored hashed in the data directory's database).
+ * `celm serve` (the review server and web app) and `celm token create|list|revoke` (API tokens, printed
+ * once and stored hashed in the data directory's database; revoked tokens stay listed as such).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -124,19 +124,31 @@ export function registerServe(program: Command): void {
     });
   token
     .command('list')
-    .description('token ids, names and creation times (never the tokens)')
+    .description('token ids, creation times, names and revocations (never the tokens)')
     .option('--data <DIR>', 'data directory', 'celm-data')
     .action((opts: { data: string }) => {
       const store = new Store(opts.data);
       try {
-        for (const r of store.db
-          .prepare('SELECT id, name, created_at FROM tokens ORDER BY created_at')
-          .all() as {
-          id: string;
-          name: string;
-          created_at: string;
-        }[])
-          console.log(`${r.id}  ${r.created_at}  ${r.name}`);
+        for (const r of store.tokens())
+          console.log(
+            `${r.id}  ${r.created_at}  ${r.revoked_at ? `REVOKED ${r.revoked_at}` : 'active'}  ${r.name}`,
+          );
+      } finally {
+        store.close();
+      }
+    });
+  token
+    .command('revoke')
+    .description(
+      'revoke a token (by id, or by name when one active token has it); a running server refuses it at once',
+    )
+    .argument('<name-or-id>', 'the token id (from "celm token list") or its name')
+    .option('--data <DIR>', 'data directory', 'celm-data')
+    .action((nameOrId: string, opts: { data: string }) => {
+      const store = new Store(opts.data);
+      try {
+        const t = store.revokeToken(nameOrId);
+        console.log(`token ${t.id} ("${t.name}") revoked at ${t.revoked_at}`);
       } finally {
         store.close();
       }
