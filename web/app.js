@@ -698,7 +698,10 @@ function renderReport() {
   renderMeasurements(r.measurements || {});
   renderModelOutput(r.model_output);
   if (r.signed_by)
-    setStatus('signedInfo', `Signed by ${r.signed_by} at ${new Date(r.signed_at).toLocaleString()}`);
+    setStatus(
+      'signedInfo',
+      `Signed by ${r.signed_by}${r.signed_token ? ` (API token "${r.signed_token}")` : ''} at ${new Date(r.signed_at).toLocaleString()}`,
+    );
 }
 
 /** The measured values (quantitative EEG from the preprocessing: never generated). */

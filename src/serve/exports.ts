@@ -14,6 +14,8 @@ export interface ExportReport {
   createdAt: string;
   signedBy: string | null;
   signedAt: string | null;
+  /** The name of the API token that signed (null for reports signed before it was recorded). */
+  signedToken: string | null;
   sections: { name: string; text: string; version: number }[];
   measurements: Record<string, unknown>;
   /** The report model's own output (finding probabilities); null for template drafts. */
@@ -27,9 +29,14 @@ export function deidentify(r: ExportReport): ExportReport {
   return { ...r, fileName: `${r.recordingId}.edf`, patient: null, startDateTime: null };
 }
 
+/** The signer as shown everywhere: the typed name and, when recorded, the token that signed. */
+export function signer(r: Pick<ExportReport, 'signedBy' | 'signedToken'>): string {
+  return r.signedToken ? `${r.signedBy} (API token "${r.signedToken}")` : (r.signedBy ?? '');
+}
+
 function status(r: ExportReport): string {
   return r.signedBy
-    ? `Signed by ${r.signedBy} at ${r.signedAt}`
+    ? `Signed by ${signer(r)} at ${r.signedAt}`
     : 'Unsigned draft for a clinician to review, not a diagnosis';
 }
 
@@ -107,7 +114,12 @@ export function toFhir(r: ExportReport): Record<string, unknown> {
     extension: [{ url: 'https://celm.dev/fhir/StructureDefinition/report-source', valueString: r.source }],
   };
   if (r.startDateTime) res.effectiveDateTime = r.startDateTime;
-  if (r.signedBy) res.resultsInterpreter = [{ display: r.signedBy }];
+  if (r.signedBy) {
+    // The interpreter: the name typed at sign-off with the token that signed; the performer: that
+    // token's name (the authenticated identity).
+    res.resultsInterpreter = [{ display: signer(r) }];
+    if (r.signedToken) res.performer = [{ display: r.signedToken }];
+  }
   return res;
 }
 

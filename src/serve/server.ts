@@ -429,9 +429,13 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
 
   app.get('/api/recordings/:id/reports', async (req) => {
     const id = recId(req);
-    return store
-      .reports(id)
-      .map((r) => ({ id: r.id, created_at: r.created_at, signed_by: r.signed_by, signed_at: r.signed_at }));
+    return store.reports(id).map((r) => ({
+      id: r.id,
+      created_at: r.created_at,
+      signed_by: r.signed_by,
+      signed_at: r.signed_at,
+      signed_token: r.signed_token,
+    }));
   });
 
   app.get('/api/jobs', async () => store.jobs());
@@ -528,6 +532,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     created_at: r.created_at,
     signed_by: r.signed_by,
     signed_at: r.signed_at,
+    signed_token: r.signed_token,
     measurements: JSON.parse(r.measurements),
     // The report model's own output (estimates, not measurements); null for template drafts.
     model_output: r.model_output ? (JSON.parse(r.model_output) as ModelOutput) : null,
@@ -555,9 +560,12 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     const body = req.body as { name?: unknown } | undefined;
     const name = typeof body?.name === 'string' ? body.name.trim() : '';
     if (!name || name.length > 200) throw new HttpError(400, 'body must be JSON {"name": "who signs"}');
-    if (r.signed_by)
-      throw new HttpError(409, `report ${r.id} was already signed by ${r.signed_by} at ${r.signed_at}`);
-    return { id: r.id, ...store.signReport(r.id, name), token_name: req.user?.name };
+    const signed = r.signed_by ? null : store.signReport(r.id, name, req.user!);
+    if (!signed) {
+      const cur = store.report(r.id)!;
+      throw new HttpError(409, `report ${r.id} was already signed by ${cur.signed_by} at ${cur.signed_at}`);
+    }
+    return { id: r.id, ...signed, token_name: signed.signed_token };
   });
 
   app.get('/api/reports/:id/export', async (req, reply) => {
@@ -573,6 +581,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
       createdAt: r.created_at,
       signedBy: r.signed_by,
       signedAt: r.signed_at,
+      signedToken: r.signed_token,
       sections: currentSections(r),
       measurements: JSON.parse(r.measurements),
       modelOutput: r.model_output ? (JSON.parse(r.model_output) as ModelOutput) : null,

@@ -47,6 +47,9 @@ export interface ReportRow {
   model_output: string | null;
   signed_by: string | null;
   signed_at: string | null;
+  /** Name and id of the API token that signed: the authenticated identity beside the typed name. */
+  signed_token: string | null;
+  signed_token_id: string | null;
 }
 
 export interface TokenRow {
@@ -109,6 +112,8 @@ CREATE TABLE IF NOT EXISTS section_versions (
 const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['reports', 'model_output', 'TEXT'],
   ['tokens', 'revoked_at', 'TEXT'],
+  ['reports', 'signed_token', 'TEXT'],
+  ['reports', 'signed_token_id', 'TEXT'],
 ];
 
 export const now = (): string => new Date().toISOString();
@@ -388,11 +393,22 @@ export class Store {
     })();
   }
 
-  signReport(reportId: string, name: string): { signed_by: string; signed_at: string } {
+  /**
+   * Signs a report with the typed name and the signing token's identity. Null when it is signed
+   * already: the check and the update are one statement, so of two sign-offs at once only one wins.
+   */
+  signReport(
+    reportId: string,
+    name: string,
+    token: TokenUser,
+  ): { signed_by: string; signed_at: string; signed_token: string; signed_token_id: string } | null {
     const signed_at = now();
-    this.db
-      .prepare('UPDATE reports SET signed_by = ?, signed_at = ? WHERE id = ?')
-      .run(name, signed_at, reportId);
-    return { signed_by: name, signed_at };
+    const changed = this.db
+      .prepare(
+        'UPDATE reports SET signed_by = ?, signed_at = ?, signed_token = ?, signed_token_id = ? WHERE id = ? AND signed_by IS NULL',
+      )
+      .run(name, signed_at, token.name, token.id, reportId).changes;
+    if (!changed) return null;
+    return { signed_by: name, signed_at, signed_token: token.name, signed_token_id: token.id };
   }
 }

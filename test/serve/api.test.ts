@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { inflateSync } from 'node:zlib';
 import { tempDir } from '../helpers/tmp.js';
 import { type Running, startServer, writeRecording } from './helpers.js';
 
@@ -47,6 +48,23 @@ async function jobEvents(jobId: string): Promise<{ event: string; data: Json }[]
       event: /^event: (\w+)/m.exec(b)?.[1] ?? 'message',
       data: JSON.parse(/^data: (.*)$/m.exec(b)![1]),
     }));
+}
+
+/** The text drawn in a PDF (pdfkit: deflated content streams, strings as hex in TJ arrays). */
+function pdfText(pdf: Buffer): string {
+  let out = '';
+  const bin = pdf.toString('latin1');
+  for (const m of bin.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(m[1], 'latin1')).toString('latin1');
+    } catch {
+      continue;
+    }
+    for (const t of content.matchAll(/\[([^\]]*)\]\s*TJ/g))
+      out += `${[...t[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => Buffer.from(h[1], 'hex').toString('latin1')).join('')}\n`;
+  }
+  return out;
 }
 
 function storedRecordings(): string[] {
@@ -384,8 +402,20 @@ describe('report jobs, reports and exports', () => {
     assert.equal(r.status, 200);
     const s: Json = await r.json();
     assert.equal(s.signed_by, 'Dr. A. Neurologist');
+    assert.equal(s.signed_token, 'dr-test', 'the signing token is recorded');
     assert.ok(Date.parse(s.signed_at) >= before - 1000);
     assert.equal((await sign({ name: 'Someone else' })).status, 409);
+    const rep = await json(`/reports/${reportId}`);
+    assert.equal(rep.signed_by, 'Dr. A. Neurologist');
+    assert.equal(rep.signed_token, 'dr-test');
+    const listed = (await json(`/recordings/${recId}/reports`)).find((x: Json) => x.id === reportId);
+    assert.equal(listed.signed_token, 'dr-test');
+    const md = await (await get(`/reports/${reportId}/export?format=md`)).text();
+    assert.match(md, /- Status: Signed by Dr\. A\. Neurologist \(API token "dr-test"\) at \d{4}-/);
+    const pdf = pdfText(
+      Buffer.from(await (await get(`/reports/${reportId}/export?format=pdf`)).arrayBuffer()),
+    );
+    assert.match(pdf, /Signed by Dr\. A\. Neurologist \(API token "dr-test"\) at/);
     const edit = await fetch(`${srv.base}/api/reports/${reportId}/sections/SLEEP`, {
       method: 'PUT',
       headers: { ...srv.auth, 'Content-Type': 'application/json' },
@@ -394,6 +424,27 @@ describe('report jobs, reports and exports', () => {
     assert.equal(edit.status, 409);
     const fhir: Json = await (await get(`/reports/${reportId}/export?format=fhir`)).json();
     assert.equal(fhir.status, 'final');
-    assert.equal(fhir.resultsInterpreter[0].display, 'Dr. A. Neurologist');
+    assert.equal(fhir.resultsInterpreter[0].display, 'Dr. A. Neurologist (API token "dr-test")');
+    assert.deepEqual(fhir.performer, [{ display: 'dr-test' }]);
+  });
+
+  test('two sign-offs at once: one wins, the other gets 409; the signing token is the one used', async () => {
+    const other = srv.server.store.createToken('dr-second');
+    const target = (await json('/recordings'))
+      .map((r: Json) => r.latestReport)
+      .find((id: string | null) => id && id !== reportId);
+    assert.ok(target, 'an unsigned report from the concurrent-jobs test');
+    const sign = (token: string, name: string) =>
+      fetch(`${srv.base}/api/reports/${target}/signoff`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+    const results = await Promise.all([sign(srv.token, 'Dr. One'), sign(other.token, 'Dr. Two')]);
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409]);
+    const won: Json = await results.find((r) => r.status === 200)!.json();
+    const rep = await json(`/reports/${target}`);
+    assert.equal(rep.signed_by, won.signed_by);
+    assert.equal(rep.signed_token, won.signed_by === 'Dr. One' ? 'dr-test' : 'dr-second');
   });
 });

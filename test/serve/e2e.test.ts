@@ -199,6 +199,10 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
   await page.fill('#signName', 'Dr. E2E');
   await page.click('#signButton');
   await until(`/Signed by Dr\\. E2E/.test(${text('signedInfo')})`);
+  assert.match(
+    (await page.textContent('#signedInfo')) ?? '',
+    /Signed by Dr\. E2E \(API token "dr-test"\) at /,
+  );
   assert.equal(await page.locator('.section button.edit').count(), 0, 'signed: no more edits');
 
   // Exports.
