@@ -4,9 +4,11 @@
  * clean). Each job runs in a worker thread (./job-worker.ts): the report model's draft when a model
  * folder is configured, else the quantitative-EEG template's; progress goes to the database and to
  * listeners (SSE). Jobs on recordings with the same bytes run one after the other (they share a
- * preprocessing cache entry).
+ * preprocessing cache entry). A job running longer than the job timeout is stopped (its worker
+ * terminated), marked failed, and the queue goes on.
  */
 import { EventEmitter } from 'node:events';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { JobInput, JobMessage } from './job-worker.js';
@@ -22,6 +24,19 @@ export interface QueueOptions {
   cacheDir: string;
   /** Report model folder; null: template drafts. */
   modelDir?: string | null;
+  /** A job running longer is stopped (its worker terminated) and marked failed; 0: no limit. Default 30 min. */
+  jobTimeoutMs?: number;
+}
+
+export const DEFAULT_JOB_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** "30 min", "90 s", "1.5 h", "300 ms": a duration for messages. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${Number(s.toFixed(1))} s`;
+  if (s < 7200) return `${Number((s / 60).toFixed(1))} min`;
+  return `${Number((s / 3600).toFixed(2))} h`;
 }
 
 export interface JobEvent {
@@ -40,6 +55,8 @@ export class JobQueue extends EventEmitter {
   private readonly concurrency: number;
   readonly cacheDir: string;
   readonly modelDir: string | null;
+  /** Read when each job starts (a change applies to jobs started afterwards). */
+  jobTimeoutMs: number;
 
   constructor(
     private readonly store: Store,
@@ -50,6 +67,7 @@ export class JobQueue extends EventEmitter {
     this.concurrency = options.concurrency ?? 1;
     this.cacheDir = options.cacheDir;
     this.modelDir = options.modelDir ?? null;
+    this.jobTimeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
   }
 
   /** Re-queues jobs a previous server left running, then starts taking jobs. Returns the re-queued count. */
@@ -101,7 +119,26 @@ export class JobQueue extends EventEmitter {
     this.running.set(job.id, { worker, sha256: rec.sha256 });
     this.emitJob(job.id);
     let finished = false;
+    let timedOut = false;
+    const limit = this.jobTimeoutMs;
+    const timer =
+      limit > 0
+        ? setTimeout(() => {
+            if (finished || this.stopped) return;
+            finished = true;
+            timedOut = true;
+            this.store.updateJob(job.id, {
+              status: 'failed',
+              stage: 'failed',
+              error: `stopped after ${formatDuration(limit)}: the report job ran longer than the job timeout (--job-timeout)`,
+            });
+            this.emitJob(job.id);
+            // The slot is freed when the worker has exited (see 'exit'); then the queue goes on.
+            void worker.terminate();
+          }, limit)
+        : null;
     worker.on('message', (m: JobMessage) => {
+      if (finished) return; // e.g. a message already in flight when the job timed out
       if (m.type === 'progress') {
         this.store.updateJob(job.id, { stage: m.stage, progress: m.progress });
       } else if (m.type === 'done') {
@@ -128,13 +165,34 @@ export class JobQueue extends EventEmitter {
       this.emitJob(job.id);
     });
     worker.on('exit', () => {
+      if (timer) clearTimeout(timer);
       this.running.delete(job.id);
+      if (timedOut) this.removePartials(rec.sha256);
       if (!finished && !this.stopped) {
         this.store.updateJob(job.id, { status: 'failed', stage: 'failed', error: 'worker exited' });
         this.emitJob(job.id);
       }
       this.pump();
     });
+  }
+
+  /**
+   * Removes what a terminated job on these bytes left half-written: its preprocessing temporary folder
+   * and partial segment vectors. Safe because jobs on the same bytes never run at once (pump()).
+   */
+  private removePartials(sha256: string): void {
+    const id = sha256.slice(0, 16);
+    const prep = join(this.cacheDir, 'preprocessed');
+    const emb = join(this.cacheDir, 'embeddings', id);
+    try {
+      if (existsSync(prep))
+        for (const f of readdirSync(prep))
+          if (f.startsWith(`.tmp-${id}-`)) rmSync(join(prep, f), { recursive: true, force: true });
+      if (existsSync(emb))
+        for (const f of readdirSync(emb)) if (f.endsWith('.partial')) rmSync(join(emb, f), { force: true });
+    } catch {
+      // Left for the sweep at the next start.
+    }
   }
 
   get active(): number {

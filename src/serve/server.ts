@@ -44,6 +44,8 @@ export interface ServeOptions {
    * (`celm serve` passes models/default when it exists; see src/cli/commands/serve.ts.)
    */
   modelDir?: string | null;
+  /** A report job running longer is stopped and marked failed (default 30 min; 0: no limit). */
+  jobTimeoutMs?: number;
   /** Folder of the web application (default: the package's web/). */
   webDir?: string;
   /** Access log lines (method, route, status, ms) to this function; default none. */
@@ -118,6 +120,7 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     concurrency: options.concurrency ?? 1,
     cacheDir,
     modelDir: options.modelDir ?? null,
+    jobTimeoutMs: options.jobTimeoutMs,
   });
   const maxUpload = options.maxUploadBytes ?? 8 * 2 ** 30;
   const webDir = options.webDir ?? DEFAULT_WEB;

@@ -48,6 +48,23 @@ export function resolveServeModel(option: string | undefined): { dir: string | n
   }
 }
 
+/** `--job-timeout`: 30m, 90s, 2h, 500ms (a bare number is seconds); 0 or off: no limit. */
+export function durationOption(v: string): number {
+  if (/^(off|0)$/i.test(v.trim())) return 0;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/i.exec(v.trim());
+  if (!m)
+    throw new CelmError(
+      'bad-option',
+      `--job-timeout must be a duration like 30m, 90s or 2h (or off), got "${v}"`,
+    );
+  const unit = (m[2] ?? 's').toLowerCase();
+  const mult = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000;
+  const ms = Math.round(Number(m[1]) * mult);
+  if (ms < 1 || ms > 2 ** 31 - 1)
+    throw new CelmError('bad-option', `--job-timeout must be from 1 ms to 24 days, got "${v}"`);
+  return ms;
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -61,6 +78,11 @@ export function registerServe(program: Command): void {
       '--model <DIR>',
       'report model folder for drafts; "none": quantitative-EEG template drafts (default: models/default when it exists)',
     )
+    .option(
+      '--job-timeout <DURATION>',
+      'stop a report job running longer (30m, 90s, 2h; off: no limit); it is marked failed',
+      '30m',
+    )
     .option('--access-log', 'print method, route, status and time of each request (no patient data)')
     .action(
       async (opts: {
@@ -70,6 +92,7 @@ export function registerServe(program: Command): void {
         maxUpload: string;
         jobs: string;
         model?: string;
+        jobTimeout: string;
         accessLog?: boolean;
       }) => {
         const port = intOption('--port', opts.port, 0, 65535);
@@ -79,6 +102,7 @@ export function registerServe(program: Command): void {
           maxUploadBytes: sizeOption(opts.maxUpload),
           concurrency: intOption('--jobs', opts.jobs, 1, 64),
           modelDir: model.dir,
+          jobTimeoutMs: durationOption(opts.jobTimeout),
           log: opts.accessLog ? (line) => console.log(line) : undefined,
         });
         const addr = await server.listen(port, opts.host);
