@@ -4,11 +4,17 @@
  * directory. Passes when every upload is stored byte-identical (sha256), every job ends 'done' and every
  * report has its six sections: nothing lost.
  *
- *   npm run bench:serve-load [-- --count 20 --minutes 2 --no-kill]
+ * Before the jobs, every recording is paged through (`--pages` 15-s pages at 1600 screen columns, all
+ * recordings at once) in each trace-window encoding: JSON, JSON with gzip, binary float32 (`Accept:
+ * application/octet-stream`); bytes on the wire and per-page latency are printed. `--windows-only`
+ * stops after that.
+ *
+ *   npm run bench:serve-load [-- --count 20 --minutes 2 --pages 8 --no-kill --windows-only]
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +29,8 @@ const arg = (name: string, dflt: number) => {
 const COUNT = arg('count', 20);
 const MINUTES = arg('minutes', 2);
 const KILL = !process.argv.includes('--no-kill');
+const PAGES = arg('pages', 8);
+const WINDOWS_ONLY = process.argv.includes('--windows-only');
 const LABELS = [
   'Fp1',
   'Fp2',
@@ -97,6 +105,70 @@ function startServer(data: string): Promise<{ proc: ChildProcess; base: string }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A GET counting the bytes on the wire (the body as sent, before any decompression). */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; bytes: number; type: string; encoding: string; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((res, rej) => {
+    request(url, { headers }, (r) => {
+      let bytes = 0;
+      r.on('data', (b: Buffer) => {
+        bytes += b.length;
+      });
+      r.on('end', () =>
+        res({
+          status: r.statusCode ?? 0,
+          bytes,
+          type: String(r.headers['content-type'] ?? ''),
+          encoding: String(r.headers['content-encoding'] ?? 'identity'),
+          ms: performance.now() - t0,
+        }),
+      );
+      r.on('error', rej);
+    })
+      .on('error', rej)
+      .end();
+  });
+}
+
+const WINDOW_MODES: { name: string; headers: Record<string, string> }[] = [
+  { name: 'JSON', headers: { 'Accept-Encoding': 'identity' } },
+  { name: 'JSON + gzip', headers: { 'Accept-Encoding': 'gzip' } },
+  { name: 'float32', headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'gzip' } },
+];
+
+/** Pages through every recording at once in each encoding; prints bytes and latency per page. */
+async function pageWindows(base: string, auth: Record<string, string>, ids: string[]): Promise<void> {
+  // The trends computed after each upload would compete with the first measured mode: wait for them.
+  for (const id of ids) await fetch(`${base}/api/recordings/${id}/trends`, { headers: auth });
+  for (const mode of [{ name: 'warm-up', headers: {} }, ...WINDOW_MODES]) {
+    const t0 = performance.now();
+    const pages = await Promise.all(
+      ids.map(async (id) => {
+        const out = [];
+        for (let p = 0; p < PAGES; p++) {
+          const q = `start=${p * 15}&duration=15&montage=double-banana&lff=1&hff=70&maxPoints=1600`;
+          const r = await rawGet(`${base}/api/recordings/${id}/window?${q}`, { ...auth, ...mode.headers });
+          if (r.status !== 200) throw new Error(`window ${id} page ${p}: ${r.status}`);
+          out.push(r);
+        }
+        return out;
+      }),
+    );
+    const all = pages.flat();
+    const ms = all.map((r) => r.ms).sort((a, b) => a - b);
+    const bytes = all.reduce((a, r) => a + r.bytes, 0);
+    if (mode.name === 'warm-up') continue;
+    console.log(
+      `windows, ${mode.name.padEnd(11)}: ${all.length} pages in ${Math.round(performance.now() - t0)} ms, ` +
+        `${Math.round(bytes / all.length / 1024)} KiB/page on the wire, latency median ${Math.round(ms[ms.length >> 1])} ms, ` +
+        `p95 ${Math.round(ms[Math.floor(ms.length * 0.95)])} ms (${all[0].type.split(';')[0]}, ${all[0].encoding})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'celm-load-'));
   const data = join(work, 'data');
@@ -129,6 +201,12 @@ async function main(): Promise<void> {
       }),
     );
     console.log(`${COUNT} concurrent uploads: ${Date.now() - t1} ms`);
+    await pageWindows(base, auth, uploaded);
+    if (WINDOWS_ONLY) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      return;
+    }
     const t2 = Date.now();
     const jobs = await Promise.all(
       uploaded.map(async (id) => {

@@ -168,12 +168,35 @@ function windowUrl(start) {
   });
   return `/recordings/${rec.id}/window?${p}`;
 }
+/**
+ * A page in the binary encoding (see docs/review-app.md): uint32 LE header length, the JSON header,
+ * then float32 LE values channel after channel (NaN in gaps). A JSON answer is taken as it is.
+ */
+async function getWindow(url) {
+  const res = await api(url, { headers: { Accept: 'application/octet-stream' } });
+  if ((res.headers.get('content-type') || '').startsWith('application/json')) return res.json();
+  const buf = await res.arrayBuffer();
+  const view = new DataView(buf);
+  const n = view.getUint32(0, true);
+  const page = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
+  const per = page.valuesPerChannel;
+  const off = 4 + n;
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  page.data = page.labels.map((_, c) => {
+    if (le) return new Float32Array(buf, off + c * per * 4, per);
+    const d = new Float32Array(per);
+    for (let i = 0; i < per; i++) d[i] = view.getFloat32(off + (c * per + i) * 4, true);
+    return d;
+  });
+  return page;
+}
+
 function fetchWindow(start) {
   const url = windowUrl(start);
   if (!cache.has(url)) {
     cache.set(
       url,
-      getJson(url).catch((e) => {
+      getWindow(url).catch((e) => {
         cache.delete(url);
         throw e;
       }),
@@ -207,6 +230,9 @@ async function drawPage() {
   if (start + pageSeconds() < dur) fetchWindow(start + pageSeconds()).catch(() => {});
   if (start > 0) fetchWindow(Math.max(0, start - pageSeconds())).catch(() => {});
 }
+
+/** No value: null in a JSON page, NaN in a binary one (recording gaps). */
+const missing = (v) => v === null || Number.isNaN(v);
 
 function renderTraces() {
   const page = state.page;
@@ -294,7 +320,7 @@ function renderTraces() {
       for (let k = 0; k < cols; k++) {
         const lo = d[2 * k];
         const hi = d[2 * k + 1];
-        if (lo === null || hi === null) {
+        if (missing(lo) || missing(hi)) {
           pen = false;
           continue;
         }
@@ -310,7 +336,7 @@ function renderTraces() {
       const dt = 1 / page.sampleRate;
       for (let k = 0; k < d.length; k++) {
         const v = d[k];
-        if (v === null) {
+        if (missing(v)) {
           pen = false;
           continue;
         }

@@ -19,7 +19,9 @@ import { basename, extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { gzip } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CELM_SECTIONS } from '../clinical/sections.js';
 import { CelmError } from '../errors.js';
@@ -29,7 +31,7 @@ import { deidentify, type ExportReport, toFhir, toMarkdown, toPdf } from './expo
 import { findings } from './findings.js';
 import { type JobEvent, JobQueue } from './queue.js';
 import { type ModelOutput, newId, now, type ReportRow, Store, type TokenUser } from './store.js';
-import { parseWindowQuery, traceWindow } from './traces.js';
+import { encodeWindowF32, parseWindowQuery, traceWindow, traceWindowF32 } from './traces.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -103,6 +105,26 @@ function cleanFileName(raw: string | undefined): string {
     .slice(0, 200);
   return name || 'recording.edf';
 }
+
+const gzipAsync = promisify(gzip);
+
+/** Whether a header listing values (Accept, Accept-Encoding) allows one of `names`, not with `q=0`. */
+function headerAllows(header: string | string[] | undefined, names: string[]): boolean {
+  const h = Array.isArray(header) ? header.join(',') : (header ?? '');
+  for (const part of h.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!names.includes(name.trim())) continue;
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);
+    if (q === undefined || Number(q) > 0) return true;
+  }
+  return false;
+}
+
+/** Whether an Accept-Encoding header allows gzip. */
+export const acceptsGzip = (h: string | string[] | undefined): boolean => headerAllows(h, ['gzip', '*']);
+
+/** Whether an Accept header asks for application/octet-stream (the binary trace window). */
+const wantsBinary = (h: string | undefined): boolean => headerAllows(h, ['application/octet-stream']);
 
 /** Removes a crash's leftovers in a folder: `.tmp-*` (preprocessing) and `*.partial` (vectors). */
 function sweepTmp(dir: string): void {
@@ -183,6 +205,22 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
       'Content-Security-Policy',
       "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     );
+  });
+
+  // gzip for JSON (and binary trace windows) over 1 KiB when the client accepts it: a trace window is
+  // ~4x smaller, in the thread pool (zlib's async API), off the event loop.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (!/^application\/(json|octet-stream)\b/.test(type) || reply.getHeader('content-encoding'))
+      return payload;
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    const vary = String(reply.getHeader('vary') ?? '');
+    if (!/accept-encoding/i.test(vary))
+      reply.header('Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+    if (!acceptsGzip(req.headers['accept-encoding']) || Buffer.byteLength(payload) < 1024) return payload;
+    reply.header('Content-Encoding', 'gzip');
+    reply.removeHeader('content-length');
+    return gzipAsync(payload, { level: 4 });
   });
 
   if (options.log) {
@@ -360,9 +398,12 @@ export function createReviewServer(options: ServeOptions): ReviewServer {
     };
   });
 
-  app.get('/api/recordings/:id/window', async (req) => {
+  app.get('/api/recordings/:id/window', async (req, reply) => {
     const id = recId(req);
     const q = parseWindowQuery(req.query as Record<string, string>);
+    reply.header('Vary', 'Accept');
+    if (wantsBinary(req.headers.accept))
+      return reply.type('application/octet-stream').send(encodeWindowF32(traceWindowF32(reader(id), q)));
     return traceWindow(reader(id), q);
   });
 

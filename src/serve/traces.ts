@@ -208,8 +208,49 @@ export function parseWindowQuery(q: Record<string, string | undefined>): WindowQ
   };
 }
 
-/** The traces of one page. */
+/** A page with its values as float32 per channel: NaN in gaps (the binary encoding's form). */
+export interface TraceWindowF32 extends Omit<TraceWindow, 'data'> {
+  data: Float32Array[];
+}
+
+/** The traces of one page (JSON form: numbers, null in gaps). */
 export function traceWindow(reader: EdfReader, q: WindowQuery): TraceWindow {
+  const w = traceWindowF32(reader, q);
+  return {
+    ...w,
+    // Back from float32 to the 0.1-uV steps as doubles (12.3, not 12.300000190734863).
+    data: w.data.map((d) => Array.from(d, (v) => (Number.isNaN(v) ? null : Math.round(v * 10) / 10))),
+  };
+}
+
+/**
+ * A page in the binary encoding (`Accept: application/octet-stream`):
+ *
+ *   uint32 LE  n: bytes of the header
+ *   n bytes    the header: UTF-8 JSON, the JSON response without `data`, plus `valuesPerChannel` and
+ *              `dtype: "float32le"`; padded with spaces to a multiple of 4 bytes (with the length word)
+ *   float32 LE channel after channel, `valuesPerChannel` each (samples, or min/max pairs per column);
+ *              NaN in gaps (null in JSON). The same values as the JSON, to float32 precision.
+ */
+export function encodeWindowF32(w: TraceWindowF32): Buffer {
+  const per = w.data[0]?.length ?? 0;
+  const { data, ...meta } = w;
+  let head = Buffer.from(JSON.stringify({ ...meta, valuesPerChannel: per, dtype: 'float32le' }), 'utf8');
+  const pad = (4 - ((4 + head.length) % 4)) % 4;
+  if (pad) head = Buffer.concat([head, Buffer.alloc(pad, 0x20)]);
+  const out = Buffer.allocUnsafe(4 + head.length + data.length * per * 4);
+  out.writeUInt32LE(head.length, 0);
+  head.copy(out, 4);
+  let o = 4 + head.length;
+  for (const d of data) {
+    // Float32Array stores in platform order; write LE explicitly for big-endian hosts.
+    for (let i = 0; i < d.length; i++, o += 4) out.writeFloatLE(d[i], o);
+  }
+  return out;
+}
+
+/** The traces of one page, float32 per channel. */
+export function traceWindowF32(reader: EdfReader, q: WindowQuery): TraceWindowF32 {
   const total = reader.duration;
   if (q.start >= total)
     throw new CelmError('bad-query', `start ${q.start} s is past the end of the recording (${total} s)`);
@@ -231,13 +272,14 @@ export function traceWindow(reader: EdfReader, q: WindowQuery): TraceWindow {
   const gapSamples = (t: number): boolean => raw.gaps.some((g) => t >= g.start && t < g.end);
   const decimate = n > q.maxPoints;
   const cols = decimate ? q.maxPoints : n;
-  const r = (v: number): number | null => (Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
+  // 0.1 uV steps (NaN: no value); the JSON form turns NaN into null.
+  const r = (v: number): number => (Number.isFinite(v) ? Math.round(v * 10) / 10 : Number.NaN);
   const data = m.data.map((d, c) => {
     const x = Float64Array.from(d, (v) => (Number.isFinite(v) ? v : 0));
     if (m.mask[c]) for (const f of filters) filtfilt(f, x);
-    const out: (number | null)[] = [];
+    const out = new Float32Array(decimate ? 2 * cols : n);
     if (!decimate) {
-      for (let j = 0; j < n; j++) out.push(gapSamples(raw.t0 + (i0 + j) / fs) ? null : r(x[i0 + j]));
+      for (let j = 0; j < n; j++) out[j] = gapSamples(raw.t0 + (i0 + j) / fs) ? Number.NaN : r(x[i0 + j]);
     } else {
       for (let col = 0; col < cols; col++) {
         const a = i0 + Math.floor((col * n) / cols);
@@ -250,7 +292,8 @@ export function traceWindow(reader: EdfReader, q: WindowQuery): TraceWindow {
           if (v > hi) hi = v;
         }
         const gap = gapSamples(raw.t0 + a / fs);
-        out.push(gap ? null : r(lo), gap ? null : r(hi));
+        out[2 * col] = gap ? Number.NaN : r(lo);
+        out[2 * col + 1] = gap ? Number.NaN : r(hi);
       }
     }
     return out;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { inflateSync } from 'node:zlib';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { tempDir } from '../helpers/tmp.js';
-import { type Running, startServer, writeRecording } from './helpers.js';
+import { decodeWindow, type Running, rawGet, startServer, writeRecording } from './helpers.js';
 
 const MAX_UPLOAD = 1_000_000;
 let srv: Running;
@@ -229,6 +229,56 @@ describe('traces, annotations and trends', () => {
     assert.deepEqual(f.filters, { lff: 5, hff: 15, notch: 60 });
     assert.equal(f.data[0].length, 600);
     assert.notDeepEqual(f.data[0], d.data[0]);
+  });
+
+  test('binary float32 windows carry the JSON values; JSON and binary are gzipped when the client accepts it', async () => {
+    for (const q of [
+      'start=20&duration=10&montage=referential&maxPoints=5000',
+      'start=20&duration=20&montage=double-banana&maxPoints=300&notch=50',
+    ]) {
+      const url = `${srv.base}/api/recordings/${recId}/window?${q}`;
+      const plain = await rawGet(url, { ...srv.auth, 'Accept-Encoding': 'identity' });
+      assert.equal(plain.status, 200);
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.match(String(plain.headers.vary), /Accept\b.*Accept-Encoding/);
+      const w: Json = JSON.parse(plain.body.toString('utf8'));
+      const bin = await rawGet(url, {
+        ...srv.auth,
+        Accept: 'application/octet-stream',
+        'Accept-Encoding': 'identity',
+      });
+      assert.equal(bin.status, 200);
+      assert.equal(bin.headers['content-type'], 'application/octet-stream');
+      const { header, data } = decodeWindow(bin.body);
+      const { data: _json, ...meta } = w;
+      assert.deepEqual(header, { ...meta, valuesPerChannel: w.data[0].length, dtype: 'float32le' });
+      for (let c = 0; c < w.data.length; c++)
+        for (let i = 0; i < w.data[c].length; i++) {
+          const v = w.data[c][i];
+          if (v === null) assert.ok(Number.isNaN(data[c][i]));
+          // (=== rather than Object.is: JSON writes -0 as 0)
+          else assert.ok(data[c][i] === Math.fround(v), `${w.labels[c]}[${i}]: ${data[c][i]} vs ${v}`);
+        }
+      assert.ok(
+        bin.body.length < plain.body.length,
+        `binary ${bin.body.length} B, JSON ${plain.body.length} B`,
+      );
+      // gzip on the wire, the same bytes once decompressed.
+      for (const [h, body] of [
+        [{}, plain.body],
+        [{ Accept: 'application/octet-stream' }, bin.body],
+      ] as const) {
+        const z = await rawGet(url, { ...srv.auth, ...h, 'Accept-Encoding': 'br, gzip;q=0.8' });
+        assert.equal(z.headers['content-encoding'], 'gzip');
+        assert.deepEqual(gunzipSync(z.body), body);
+        assert.ok(z.body.length < body.length * 0.8, `gzip ${z.body.length} of ${body.length} B`);
+      }
+      const refused = await rawGet(url, { ...srv.auth, 'Accept-Encoding': 'gzip;q=0' });
+      assert.equal(refused.headers['content-encoding'], undefined);
+    }
+    // Small answers go as they are.
+    const h = await rawGet(`${srv.base}/api/health`, { 'Accept-Encoding': 'gzip' });
+    assert.equal(h.headers['content-encoding'], undefined);
   });
 
   test('annotations and whole-recording trends', async () => {

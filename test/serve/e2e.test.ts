@@ -90,6 +90,10 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
   const first = await ink();
   assert.ok(first.dark > 0.01, `traces drawn: ${(first.dark * 100).toFixed(2)}% dark pixels`);
   assert.equal(await state<number>('page.labels.length'), 18, 'double banana by default');
+  assert.ok(
+    await page.evaluate('window.celm.state.page.data[0] instanceof Float32Array'),
+    'pages come as binary float32',
+  );
   // Trends arrive.
   await until('S.trends');
   await page.screenshot({ path: join(OUT, 'viewer-double-banana.png') });

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { EdfWriter } from '../../src/formats/edf/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { LABELS_1020, writeSynth } from '../signal/synth.js';
-import { startServer, writeRecording } from './helpers.js';
+import { decodeWindow, startServer, writeRecording } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON of the API under test
 type Json = any;
@@ -107,6 +107,22 @@ test('windows of EDF+D files have null samples in gaps; channels at lower rates 
     'gap',
   );
   assert.ok(o1.slice(2000).every((v) => v !== null));
+  // Binary: NaN where JSON has null.
+  const bin = decodeWindow(
+    Buffer.from(
+      await (
+        await fetch(
+          `${srv.base}/api/recordings/${rec.id}/window?start=15&duration=15&montage=referential&maxPoints=5000`,
+          { headers: { ...srv.auth, Accept: 'application/octet-stream' } },
+        )
+      ).arrayBuffer(),
+    ),
+  );
+  const b1 = bin.data[bin.header.labels.indexOf('O1')];
+  assert.deepEqual(
+    Array.from(b1, (v) => Number.isNaN(v)),
+    o1.map((v) => v === null),
+  );
 
   // O2 at 100 Hz among channels at 200 Hz: a 5 Hz sine on O2 must come out at 200 Hz, unchanged.
   const mixed = join(files, 'mixed.edf');

@@ -1,4 +1,6 @@
 /** Shared by the review-server tests: a server on 127.0.0.1 with an ephemeral port, and small recordings. */
+import assert from 'node:assert/strict';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
 import { EdfWriter } from '../../src/formats/edf/index.js';
 import { createReviewServer, type ReviewServer, type ServeOptions } from '../../src/serve/server.js';
@@ -69,4 +71,37 @@ export async function waitFor<T>(fn: () => Promise<T | null | undefined>, timeou
     if (Date.now() - t0 > timeoutMs) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A GET with node:http: the body as sent on the wire (no decompression), status and headers. */
+export function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** Decodes a binary trace window (src/serve/traces.ts encodeWindowF32): the header and float32 channels. */
+// biome-ignore lint/suspicious/noExplicitAny: the header is the window JSON without data
+export function decodeWindow(buf: Buffer): { header: any; data: Float32Array[] } {
+  const n = buf.readUInt32LE(0);
+  assert.equal((4 + n) % 4, 0, 'values aligned to 4 bytes');
+  const header = JSON.parse(buf.subarray(4, 4 + n).toString('utf8'));
+  const per = header.valuesPerChannel as number;
+  assert.equal(buf.length, 4 + n + header.labels.length * per * 4, 'length matches the header');
+  const data = (header.labels as string[]).map((_, c) =>
+    Float32Array.from({ length: per }, (_x, i) => buf.readFloatLE(4 + n + (c * per + i) * 4)),
+  );
+  return { header, data };
 }
