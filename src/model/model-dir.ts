@@ -76,7 +76,9 @@ export function loadModelDir(dirIn: string): ReportModelFiles {
     encoder = { config, key: `${encoderConfigHash(config)}-${weightsDigest(w)}`, weights: w };
   }
   const d = meta.trained_on;
-  const trainedOn = `${d.reports} reports of ${d.data.split('/').filter(Boolean).pop()}`;
+  // a folder path shows as its last part; a description as written
+  const source = d.data.startsWith('/') ? d.data.split('/').filter(Boolean).pop() : d.data;
+  const trainedOn = `${d.reports} reports of ${source}`;
   return { dir, meta, tokenizer, weights, encoder, trainedOn };
 }
 

@@ -51,6 +51,7 @@ export interface ReportTrainConfig {
     reportsPerBatch: number;
     auxWeight: number;
     maxHistory: number; // history tokens kept
+    historyDropout: number; // fraction of training examples shown without the history
     maxRows: number; // segment rows per report (longer reports are subsampled evenly)
     valExamples: number;
   };
@@ -62,7 +63,7 @@ export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
   vocabSize: 1024,
   train: {
     seed: 1,
-    maxSteps: 1400,
+    maxSteps: 1800,
     lr: 1e-3,
     minLr: 1e-4,
     warmupSteps: 100,
@@ -74,6 +75,7 @@ export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
     reportsPerBatch: 4,
     auxWeight: 1,
     maxHistory: 40,
+    historyDropout: 0.2,
     maxRows: 768,
     valExamples: 96,
   },
@@ -139,6 +141,8 @@ interface Example {
   section: string;
   ids: number[];
   start: number;
+  /** The same example without the patient history (history dropout). */
+  bare: { ids: number[]; start: number };
 }
 
 async function frozenEmbedder(be: Backend, enc: LoadedEncoder, threads: number, log: (l: string) => void) {
@@ -246,6 +250,14 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
             cfg.train.maxHistory,
             mcfg.ctx - prefixLen,
           ),
+          bare: exampleTokens(
+            tok,
+            '',
+            s.section_name,
+            s.section_text,
+            cfg.train.maxHistory,
+            mcfg.ctx - prefixLen,
+          ),
         })),
     );
   const trainEx = examplesOf(train);
@@ -321,7 +333,11 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
     for (let r = 0; r < R; r++) {
       const secs = rng.shuffle([...sectionsOf[order[((step % perEpoch) * R + r) % order.length]]]);
       const take = Math.ceil((B - out.length) / (R - r));
-      for (let k = 0; k < take; k++) out.push(secs[k % secs.length]);
+      for (let k = 0; k < take; k++) {
+        const e = secs[k % secs.length];
+        // history dropout: the model must also write when no history is given
+        out.push(rng.next() < cfg.train.historyDropout ? { ...e, ...e.bare } : e);
+      }
     }
     return out;
   };
