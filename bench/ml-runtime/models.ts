@@ -5,32 +5,10 @@
  *     (22 x 10 patch tokens of 200 samples; half the heads attend across channels, half across time).
  * Shapes in comments: B batch, T tokens, C channels (22), P patches (10), d width, h heads, V vocab.
  */
+import { Params } from '../../src/model/layers.js';
 import type { Backend, Tensor } from '../../src/model/runtime/index.js';
 
-export class Params {
-  readonly map = new Map<string, Tensor>();
-  constructor(private readonly be: Backend) {}
-  /** N(0, std²) weights (nanoGPT's 0.02), kept out of tidy scopes. */
-  normal(name: string, shape: number[], std = 0.02): Tensor {
-    return this.add(name, this.be.randn(shape, std, true));
-  }
-  zeros(name: string, shape: number[]): Tensor {
-    return this.add(name, this.be.zeros(shape, true));
-  }
-  ones(name: string, shape: number[]): Tensor {
-    return this.add(name, this.be.ones(shape, true));
-  }
-  private add(name: string, t: Tensor): Tensor {
-    this.map.set(name, this.be.keep(t));
-    return t;
-  }
-  list(): Tensor[] {
-    return [...this.map.values()];
-  }
-  count(): number {
-    return this.list().reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
-  }
-}
+export { Params };
 
 interface Block {
   ln1w: Tensor;

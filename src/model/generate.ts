@@ -15,6 +15,8 @@ export interface GenerateOptions {
   noRepeatNgram: number;
   /** Beam scores are sum(log p) / length^lengthPenalty. */
   lengthPenalty: number;
+  /** The end token is not allowed before this many tokens (a requested section is never empty). */
+  minTokens: number;
 }
 
 export const DEFAULT_GENERATE: GenerateOptions = {
@@ -23,6 +25,7 @@ export const DEFAULT_GENERATE: GenerateOptions = {
   repetitionPenalty: 1.1,
   noRepeatNgram: 6,
   lengthPenalty: 1,
+  minTokens: 1,
 };
 
 /** Last-position logits [V] for each of n equally long token sequences. */
@@ -86,6 +89,7 @@ export async function generate(
     alive.forEach((h, i) => {
       const l = logits[i];
       penalize(l, h.ids, o, banned);
+      if (h.ids.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
       const lp = logSoftmax(l);
       if (width === 1) {
         let best = 0;

@@ -15,7 +15,7 @@ function bigram(table: Record<number, number[]>): NextLogits {
     });
 }
 
-const plain = { ...DEFAULT_GENERATE, repetitionPenalty: 1, noRepeatNgram: 0, maxTokens: 10 };
+const plain = { ...DEFAULT_GENERATE, repetitionPenalty: 1, noRepeatNgram: 0, maxTokens: 10, minTokens: 0 };
 
 test('greedy follows the most likely token and stops at the end token', async () => {
   const next = bigram({ 5: [0, 0.9, 0.1, 0, 0, 0], 1: [0, 0, 0.8, 0.2, 0, 0], 2: [0.9, 0, 0, 0.1, 0, 0] });
@@ -79,4 +79,10 @@ test('row batches pad to a multiple of the chunk and never hide every key of a w
   assert.deepEqual([...a.rowPad], [0, 0, 0, 1, 1, 1]);
   // window 2 (rows 4-5) is all padding: its first key stays visible so softmax stays finite
   assert.deepEqual([...a.chunkPad], [0, 0, 0, 1, 0, 1]);
+});
+
+test('minTokens keeps the end token away until enough tokens are written', async () => {
+  const next = bigram({ 5: [0.9, 0.1, 0, 0, 0, 0], 1: [0.9, 0, 0.1, 0, 0, 0], 2: [1, 0, 0, 0, 0, 0] });
+  assert.deepEqual(await generate(next, [5], EOS, plain), []);
+  assert.deepEqual(await generate(next, [5], EOS, { ...plain, minTokens: 2 }), [1, 2]);
 });

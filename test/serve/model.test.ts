@@ -4,7 +4,7 @@
  * server with `modelDir` drafts with it. Training needs the libtorch addon (skips with a message without it).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { resolveServeModel } from '../../src/cli/commands/serve.js';
@@ -12,6 +12,7 @@ import { CELM_SECTIONS } from '../../src/clinical/sections.js';
 import { CelmError } from '../../src/errors.js';
 import { torchAddonPath } from '../../src/model/runtime/index.js';
 import { celm } from '../helpers/cli.js';
+import { trainTinyModel } from '../helpers/tiny-model.js';
 import { tempDir } from '../helpers/tmp.js';
 import { type Running, startServer, writeRecording } from './helpers.js';
 
@@ -21,7 +22,7 @@ type Json = any;
 const hasTorch = torchAddonPath() !== null;
 const skip = !hasTorch && 'libtorch addon not built (npm run build:native): no model can be trained here';
 const dir = tempDir('celm-serve-model-');
-const model = join(dir, 'model');
+const model = join(dir, 'model'); // trainTinyModel's output
 const data = join(dir, 'data');
 let srv: Running | null = null;
 
@@ -45,49 +46,7 @@ const TINY = {
 
 before(async () => {
   if (!hasTorch) return;
-  const corpus = join(dir, 'corpus');
-  const bench = join(dir, 'bench');
-  let r = celm([
-    'synth',
-    '--count',
-    '10',
-    '--out',
-    corpus,
-    '--seed',
-    '5',
-    '--duration',
-    '2m',
-    '--allow-short',
-    '--quiet',
-  ]);
-  assert.equal(r.status, 0, r.stderr);
-  r = celm([
-    'dataset',
-    'build',
-    '--source',
-    'manifest',
-    corpus,
-    '--out',
-    bench,
-    '--split',
-    '60/40/0',
-    '--quiet',
-  ]);
-  assert.equal(r.status, 0, r.stderr);
-  writeFileSync(join(dir, 'tiny.json'), JSON.stringify(TINY));
-  r = celm([
-    'train',
-    '--data',
-    bench,
-    '--out',
-    model,
-    '--config',
-    join(dir, 'tiny.json'),
-    '--threads',
-    '1',
-    '--quiet',
-  ]);
-  assert.equal(r.status, 0, r.stderr);
+  trainTinyModel(dir, TINY);
   srv = await startServer(data, { modelDir: model });
 });
 after(async () => {

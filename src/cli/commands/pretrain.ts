@@ -7,8 +7,8 @@ import {
   readPretrainConfig,
   validatePretrainConfig,
 } from '../../model/pretrain.js';
-import { BackendUnavailableError, loadBackend } from '../../model/runtime/index.js';
 import { findPreprocessed } from '../../model/segments.js';
+import { trainingBackend } from './backend.js';
 
 interface PretrainCliOptions {
   data: string[];
@@ -56,14 +56,7 @@ export function registerPretrain(program: Command): void {
       validatePretrainConfig(config, opts.config ?? 'defaults');
       const threads = intFlag(opts.threads, '--threads', 1);
       const recordings = findPreprocessed(opts.data); // input errors before the backend loads
-      let be: ReturnType<typeof loadBackend>;
-      try {
-        be = loadBackend();
-      } catch (e) {
-        if (e instanceof BackendUnavailableError)
-          throw new CelmError('backend', e.message.replace(/^celm: /, ''));
-        throw e;
-      }
+      const be = trainingBackend();
       be.setNumThreads(threads);
       // Ctrl-C / SIGTERM: finish the current step, write a checkpoint, exit 130/143. A second one kills.
       const controller = new AbortController();

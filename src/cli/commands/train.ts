@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CelmError } from '../../errors.js';
-import { type Backend, BackendUnavailableError, loadBackend } from '../../model/runtime/index.js';
 import { resolveTrainConfig, trainReportModel } from '../../model/train.js';
+import { trainingBackend } from './backend.js';
 
 interface TrainCliOptions {
   data: string;
@@ -57,14 +57,7 @@ export function registerTrain(program: Command): void {
           `input '${cfg.input}' needs --encoder DIR (or set "input": "features" in the config)`,
         );
       const threads = Number(o.threads ?? 2);
-      let be: Backend;
-      try {
-        be = loadBackend();
-      } catch (e) {
-        if (e instanceof BackendUnavailableError)
-          throw new CelmError('backend', e.message.replace(/^celm: /, ''));
-        throw e;
-      }
+      const be = trainingBackend();
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
