@@ -6,14 +6,16 @@
  *     -> projector: linear to d, + time position, + token type (segment / session separator),
  *        local self-attention in chunks of `chunk` segments (linear in S: days of EEG fit)
  *     -> perceiver: `latents` learned queries cross-attend to all segments of all sessions
- *     -> EEG tokens [START, latent_1..K, END]  (fixed size, whatever the recording length)
+ *     -> summary (with `summary`): masked mean and max of the rows over the recording -> 1 token
+ *     -> EEG tokens [START, (summary, findings,) latent_1..K, END]  (fixed size, any length of EEG)
  *   decoder: causal transformer over [EEG tokens | <hist> history | <sec:NAME> | text... <eos>]
  *     (prefix conditioning, LLaVA-style, as CELM conditions its LLM), tied input/output embedding.
- *   auxiliary head: the latents' mean -> finding logits (multi-label), trained with the labels the
- *     findings labeler reads from the reference report; it teaches the compressor what a report
- *     needs to know faster than the language-model loss alone.
+ *   findings head: the latents' mean (and the summary) -> finding logits (multi-label), trained with
+ *     the labels the findings labeler reads from the reference report; it teaches the compressor what
+ *     a report needs to know faster than the language-model loss alone, and its probabilities enter
+ *     the prefix as the findings token.
  *
- * Shapes: B batch, S segments (padded to a multiple of chunk), K latents, P = K + 2 prefix tokens,
+ * Shapes: B batch, S segments (padded to a multiple of chunk), K latents, P = prefixLength() tokens,
  * T text tokens, d width, V vocabulary, N labels.
  */
 import {
@@ -129,10 +131,10 @@ export class ReportModel {
 
   /**
    * Compresses the segment rows of B recordings (all sessions of a report in one row sequence) into
-   * P = K + 2 EEG tokens.
+   * P = prefixLength(cfg) EEG tokens.
    *   rows     float [B, S, Din]   segment vectors (zeros on pad / separator rows)
    *   rowType  int64 [B, S]        ROW_PAD / ROW_SEGMENT / ROW_SESSION_SEP
-   *   rowPos   float [B, S, d]     sinusoid of each row's time (see positions())
+   *   rowPos   float [B, S, d]     sinusoid of each row's position in its session (data.ts)
    *   chunkPad bool  [B*S/chunk, 1, 1, chunk]  true = pad key within its chunk
    *   rowPad   bool  [B, 1, 1, S]  true = pad key (perceiver)
    * -> { prefix [B, P, d], aux [B, N] }
