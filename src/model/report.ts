@@ -159,23 +159,28 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
 }
 
 function measuredOf(file: string, preDir: string): MeasuredValues['recordings'][number] {
-  const idx = JSON.parse(readFileSync(join(preDir, 'index.json'), 'utf8'));
-  const q = idx.qeeg as (QeegSummary & Record<string, unknown>) | null;
+  // index.json of the preprocessing (its qeeg is null when no segment was clean enough to measure)
+  const idx = JSON.parse(readFileSync(join(preDir, 'index.json'), 'utf8')) as {
+    duration_s: number;
+    n_segments: number;
+    quality_summary?: { usable_channels: number; bad_segments: number };
+    qeeg: QeegSummary | null;
+  };
+  const q = idx.qeeg;
   const round = (v: number) => Math.round(v * 1000) / 1000;
-  const pdr = (q?.pdr ?? null) as { frequencyHz?: number | null; source?: string } | null;
-  const global = (q as { global?: { relative?: Record<string, number> } } | null)?.global?.relative ?? null;
-  const asym = (q as { asymmetry?: Record<string, Record<string, number>> } | null)?.asymmetry ?? null;
+  const roundAll = (o: Record<string, number>) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]));
   return {
     file,
     duration_s: idx.duration_s,
     channels_usable: idx.quality_summary?.usable_channels ?? 0,
-    pdr_hz: pdr?.frequencyHz != null ? round(pdr.frequencyHz) : null,
-    pdr_source: pdr?.source ?? null,
-    relative_band_power: global
-      ? Object.fromEntries(Object.entries(global).map(([k, v]) => [k, round(v)]))
-      : null,
-    asymmetry_alpha: asym
-      ? Object.fromEntries(Object.entries(asym).map(([pair, bands]) => [pair, round(bands.alpha ?? 0)]))
+    pdr_hz: q?.pdr ? round(q.pdr.frequencyHz) : null,
+    pdr_source: q?.pdr?.source ?? null,
+    relative_band_power: q?.global ? roundAll(q.global.relative) : null,
+    asymmetry_alpha: q?.asymmetry
+      ? Object.fromEntries(
+          Object.entries(q.asymmetry).map(([pair, bands]) => [pair, round(bands.alpha ?? 0)]),
+        )
       : null,
     bad_segments: idx.quality_summary?.bad_segments ?? 0,
     segments: idx.n_segments,
