@@ -3,7 +3,7 @@
  * Python users load celm's outputs with `numpy.load` alone. Written by hand: the format is a
  * 10-byte preamble and a Python-literal header, and no npm package streams it to disk.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CelmError } from '../errors.js';
 
@@ -88,29 +88,61 @@ export interface NpyArray {
   data: Float32Array | Float64Array | Int16Array | Int32Array | Uint8Array;
 }
 
-/** Reads a little-endian, C-order .npy file (the kinds celm writes and MNE fixtures use). */
-export function readNpy(path: string): NpyArray {
-  const buf = readFileSync(path);
-  if (buf.length < 10 || buf[0] !== 0x93 || buf.toString('latin1', 1, 6) !== 'NUMPY') {
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  fortranOrder: boolean;
+  /** Byte offset of the first value. */
+  dataOffset: number;
+}
+
+/** Parses the preamble and header dict at the start of a .npy file (`head` holds at least the header). */
+export function parseNpyHeader(head: Buffer, path: string): NpyHeader {
+  if (head.length < 10 || head[0] !== 0x93 || head.toString('latin1', 1, 6) !== 'NUMPY') {
     throw new CelmError('npy', `${path}: not a .npy file (bad magic at byte 0)`);
   }
-  const major = buf[6];
-  const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const major = head[6];
+  const hlen = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
-  const header = buf.toString('latin1', start, start + hlen);
+  const header = head.toString('latin1', start, start + hlen);
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1] as NpyDtype | undefined;
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !(descr in BYTES) || shapeText === undefined)
     throw new CelmError('npy', `${path}: unsupported .npy header ${header.trim()}`);
-  if (/'fortran_order':\s*True/.test(header))
-    throw new CelmError('npy', `${path}: Fortran-order arrays are not supported`);
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map(Number);
+  return {
+    dtype: descr,
+    shape,
+    fortranOrder: /'fortran_order':\s*True/.test(header),
+    dataOffset: start + hlen,
+  };
+}
+
+/** Reads only the header of a .npy file, for readers that fetch its rows by offset. */
+export function readNpyHeader(path: string): NpyHeader {
+  const fd = openSync(path, 'r');
+  try {
+    const pre = Buffer.alloc(12);
+    readSync(fd, pre, 0, 12, 0);
+    const hlen = pre[6] === 1 ? pre.readUInt16LE(8) : pre.readUInt32LE(8);
+    const head = Buffer.alloc(Math.min(12 + hlen, 1 << 20));
+    const n = readSync(fd, head, 0, head.length, 0);
+    return parseNpyHeader(head.subarray(0, n), path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a little-endian, C-order .npy file (the kinds celm writes and MNE fixtures use). */
+export function readNpy(path: string): NpyArray {
+  const buf = readFileSync(path);
+  const { dtype: descr, shape, fortranOrder, dataOffset: off } = parseNpyHeader(buf, path);
+  if (fortranOrder) throw new CelmError('npy', `${path}: Fortran-order arrays are not supported`);
   const n = shape.reduce((a, b) => a * b, 1);
-  const off = start + hlen;
   const bytes = new Uint8Array(n * BYTES[descr]);
   bytes.set(buf.subarray(off, off + bytes.length));
   const ab = bytes.buffer;

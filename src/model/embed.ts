@@ -8,7 +8,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { CelmError } from '../errors.js';
-import { readNpy, writeNpy } from '../formats/npy.js';
+import { readNpy, readNpyHeader, writeNpy } from '../formats/npy.js';
 import { CELM_CHANNELS } from '../signal/channels.js';
 import { FEATURES_PER_CHANNEL, segmentFeatures } from './features.js';
 
@@ -45,21 +45,12 @@ export class NpyRows {
   private readonly dataOffset: number;
   private readonly rowFloats: number;
   constructor(readonly path: string) {
+    const h = readNpyHeader(path);
+    if (h.dtype !== '<f4' || h.fortranOrder)
+      throw new CelmError('npy', `${path}: expected float32 C-order data`);
+    this.shape = h.shape;
+    this.dataOffset = h.dataOffset;
     this.fd = openSync(path, 'r');
-    const head = Buffer.alloc(4096);
-    readSync(this.fd, head, 0, head.length, 0);
-    if (head.toString('latin1', 1, 6) !== 'NUMPY') throw new CelmError('npy', `${path}: not a .npy file`);
-    const major = head[6];
-    const hlen = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
-    const start = major === 1 ? 10 : 12;
-    const header = head.toString('latin1', start, start + hlen);
-    if (!/'descr':\s*'<f4'/.test(header)) throw new CelmError('npy', `${path}: expected float32 data`);
-    this.shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map(Number);
-    this.dataOffset = start + hlen;
     this.rowFloats = this.shape.slice(1).reduce((a, b) => a * b, 1);
   }
   get rows(): number {

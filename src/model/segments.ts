@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CelmError } from '../errors.js';
-import { readNpy } from '../formats/npy.js';
+import { readNpy, readNpyHeader } from '../formats/npy.js';
 import { ENCODER_CHANNELS, SEGMENT_SAMPLES } from './encoder.js';
 
 export interface Recording {
@@ -41,29 +41,12 @@ const C = ENCODER_CHANNELS;
 const N = SEGMENT_SAMPLES;
 const SEGMENT_BYTES = C * N * 4;
 
-/** Parses the header of a float32 C-order .npy file: shape and data offset. */
+/** Shape and data offset of a float32 C-order .npy file (the header only). */
 function npyLayout(path: string): { shape: number[]; offset: number } {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(4096);
-    const n = readSync(fd, head, 0, head.length, 0);
-    if (n < 10 || head[0] !== 0x93 || head.toString('latin1', 1, 6) !== 'NUMPY')
-      throw new CelmError('data', `${path}: not a .npy file`);
-    const major = head[6];
-    const hlen = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
-    const start = major === 1 ? 10 : 12;
-    const header = head.toString('latin1', start, start + hlen);
-    if (!/'descr':\s*'<f4'/.test(header) || /'fortran_order':\s*True/.test(header))
-      throw new CelmError('data', `${path}: expected little-endian float32 C-order data`);
-    const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map(Number);
-    return { shape, offset: start + hlen };
-  } finally {
-    closeSync(fd);
-  }
+  const h = readNpyHeader(path);
+  if (h.dtype !== '<f4' || h.fortranOrder)
+    throw new CelmError('data', `${path}: expected little-endian float32 C-order data`);
+  return { shape: h.shape, offset: h.dataOffset };
 }
 
 function readRecording(dir: string): Recording | null {
