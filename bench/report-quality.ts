@@ -28,6 +28,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { table } from '../src/cli/commands/eval.js';
 import type { CelmReport } from '../src/clinical/sections.js';
 import { generateCorpus } from '../src/datasets/synth/index.js';
 import { CelmError } from '../src/errors.js';
@@ -236,16 +237,6 @@ function score(
 
 const f3 = (v: number | null | undefined) =>
   v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(3);
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) =>
-    r
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [fmt(header), ...rows.map(fmt)].join('\n');
-}
 
 /** Normal/abnormal accuracy counting a report without a verdict as wrong (correct / reference verdicts). */
 function strictNormalAbnormal(c: ClinicalScores): number | null {

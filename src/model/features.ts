@@ -41,6 +41,7 @@ export function segmentFeatures(
 ): void {
   const L = segment.length / C;
   const F = FEATURES_PER_CHANNEL;
+  const d2abs = new Float32Array(L - 2); // scratch for each channel's |second differences|
   for (let c = 0; c < C; c++) {
     const o = offset + c * F;
     if (!mask[c]) {
@@ -68,7 +69,6 @@ export function segmentFeatures(
     out[o + 6] = m2 > 1e-9 ? Math.log(m4 / (m2 * m2) / 3 + 1e-3) : 0; // 0 for Gaussian noise
     // Largest |second difference| over its median: a spike's steep apex stands far above the
     // background's curvature, a sinusoid of any amplitude does not.
-    const d2abs = new Float32Array(L - 2);
     let peak = 0;
     for (let i = 1; i < L - 1; i++) {
       const v = Math.abs(x[i + 1] - 2 * x[i] + x[i - 1]);
