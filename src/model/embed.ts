@@ -1,7 +1,7 @@
 /**
  * Segment vectors of a preprocessed recording, computed once and cached: per 10-s segment and channel,
  * the frozen encoder's embedding followed by the measured features (./features.ts), i.e. float32
- * [n_segments, 22 * (encoderDim + 8)], channel-major. The cache key is the recording's id (the first
+ * [n_segments, 22 * (encoderDim + features)], channel-major. The cache key is the recording's id (the first
  * 16 hex digits of its SHA-256, as in the preprocessing output) plus the embedder's key (encoder
  * weights hash, feature version, mode), so a new encoder or feature definition never reads stale vectors.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CelmError } from '../errors.js';
 import { readNpy, readNpyHeader, writeNpy } from '../formats/npy.js';
 import { CELM_CHANNELS } from '../signal/channels.js';
-import { FEATURES_PER_CHANNEL, segmentFeatures } from './features.js';
+import { FEATURES_VERSION, featuresPerChannel, segmentFeatures } from './features.js';
 
 const C = CELM_CHANNELS.length;
 
@@ -24,9 +24,13 @@ export interface SegmentEmbedder {
   embed(x: Float32Array, mask: Uint8Array, batch: number): Promise<Float32Array>;
 }
 
-export function segmentVectorDim(encoderDim: number, input: SegmentInput): number {
+export function segmentVectorDim(
+  encoderDim: number,
+  input: SegmentInput,
+  featuresVersion = FEATURES_VERSION,
+): number {
   const enc = input === 'features' ? 0 : encoderDim;
-  const feat = input === 'encoder' ? 0 : FEATURES_PER_CHANNEL;
+  const feat = input === 'encoder' ? 0 : featuresPerChannel(featuresVersion);
   return C * (enc + feat);
 }
 
@@ -90,7 +94,7 @@ export async function recordingVectors(
   const cached = join(cacheDir, index.id, `${key}.npy`);
   const encDim = input === 'features' ? 0 : (embedder?.dim ?? 0);
   if (input !== 'features' && !embedder) throw new Error('recordingVectors: this input needs an encoder');
-  const F = input === 'encoder' ? 0 : FEATURES_PER_CHANNEL;
+  const F = input === 'encoder' ? 0 : featuresPerChannel(featuresVersion);
   const per = encDim + F;
   if (existsSync(cached)) {
     const a = readNpy(cached);
@@ -104,7 +108,7 @@ export async function recordingVectors(
     const mask = readNpy(join(preDir, 'mask.npy')).data as Uint8Array;
     const bandpower = readNpy(join(preDir, 'bandpower.npy')).data as Float32Array;
     const batch = options.batch ?? 32;
-    const feat = new Float32Array(C * FEATURES_PER_CHANNEL);
+    const feat = new Float32Array(C * F);
     try {
       for (let s0 = 0; s0 < n; s0 += batch) {
         const B = Math.min(batch, n - s0);
@@ -120,6 +124,8 @@ export async function recordingVectors(
               bandpower.subarray(s * C * 5),
               mask,
               feat,
+              0,
+              featuresVersion,
             );
           for (let c = 0; c < C; c++) {
             const o = (s * C + c) * per;

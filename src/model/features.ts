@@ -9,8 +9,16 @@
  * outliers and kurtosis are classic spike-detector features, Gotman 1982), so the report model gets
  * them whatever the encoder learned. `segmentFeatures: 'encoder'` in the model config turns them off
  * (CELM's encoder-only input); `'features'` uses them alone (an ablation without the encoder).
+ *
+ * Version 2 adds six that make focal findings visible to a model trained on a few hundred reports:
+ * counts of sharp transients by field (../signal/transients.ts) and left/right excesses of slow power and
+ * deficits of alpha power against the homologous electrode. They are non-negative and grow with the
+ * evidence, so the recording summary (a mean and a max over segments, then a linear map) can read "one
+ * side has spikes" or "one side is slow" without having to learn an absolute difference.
  */
 import { CELM_CHANNELS } from '../signal/channels.js';
+import { homologIndex } from '../signal/spectral.js';
+import { detectTransients, median, transientScores } from '../signal/transients.js';
 
 export const FEATURE_NAMES = [
   'log_delta',
@@ -21,16 +29,45 @@ export const FEATURE_NAMES = [
   'log_std',
   'log_kurtosis',
   'log_slope_peak',
+  // version 2
+  'log_lateralized_spikes',
+  'log_focal_spikes',
+  'log_generalized_spikes',
+  'log_isolated_transients',
+  'slow_excess',
+  'alpha_deficit',
 ] as const;
-export const FEATURES_PER_CHANNEL = FEATURE_NAMES.length;
 /** Bumped whenever a feature's definition changes (it is part of the embedding cache key). */
-export const FEATURES_VERSION = 1;
+export const FEATURES_VERSION = 2;
+/** Features per channel of each version: a version's features are a prefix of the next one's. */
+const PER_VERSION: Record<number, number> = { 1: 8, 2: 14 };
+export const FEATURES_PER_CHANNEL = PER_VERSION[FEATURES_VERSION];
+
+/** Features per channel a model trained with `version` reads. */
+export function featuresPerChannel(version: number): number {
+  const f = PER_VERSION[version];
+  if (f === undefined)
+    throw new Error(
+      `segment features version ${version} is unknown (this celm knows 1..${FEATURES_VERSION})`,
+    );
+  return f;
+}
 
 const C = CELM_CHANNELS.length;
+/** Homologous channel of each model channel, -1 on the midline. */
+const HOMOLOG = homologIndex(CELM_CHANNELS);
+
+let scratch: { L: number; z: Float32Array; tmp: Float32Array; d2: Float32Array } | null = null;
+function scratchFor(L: number) {
+  if (scratch?.L !== L)
+    scratch = { L, z: new Float32Array(C * L), tmp: new Float32Array(2 * L), d2: new Float32Array(L - 2) };
+  return scratch;
+}
 
 /**
- * segment: float32 [22, L] in uV; bandpower: float32 [22, 5] uV² (the preprocessing's Welch band powers);
- * mask [22] (1 = usable). Writes [22, 8] into out at offset (masked channels stay 0).
+ * segment: float32 [22, L] in uV at 200 Hz; bandpower: float32 [22, 5] uV² (the preprocessing's Welch
+ * band powers); mask [22] (1 = usable). Writes [22, featuresPerChannel(version)] into out at offset
+ * (masked channels are 0).
  */
 export function segmentFeatures(
   segment: Float32Array,
@@ -38,10 +75,12 @@ export function segmentFeatures(
   mask: ArrayLike<number>,
   out: Float32Array,
   offset = 0,
+  version = FEATURES_VERSION,
 ): void {
   const L = segment.length / C;
-  const F = FEATURES_PER_CHANNEL;
-  const d2abs = new Float32Array(L - 2); // scratch for each channel's |second differences|
+  const F = featuresPerChannel(version);
+  const sc = scratchFor(L);
+  const d2abs = sc.d2; // each channel's |second differences|
   for (let c = 0; c < C; c++) {
     const o = offset + c * F;
     if (!mask[c]) {
@@ -75,34 +114,37 @@ export function segmentFeatures(
       d2abs[i - 1] = v;
       if (v > peak) peak = v;
     }
-    const med = quickMedian(d2abs);
+    const med = median(d2abs);
     out[o + 7] = med > 1e-6 ? (Math.log(peak / med) - 2.5) / 0.7 : 0;
   }
+  if (F > 8) version2(segment, bandpower, mask, out, offset, F, sc);
 }
 
-/** Median by selection (modifies a). */
-function quickMedian(a: Float32Array): number {
-  const k = a.length >> 1;
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
+function version2(
+  segment: Float32Array,
+  bandpower: Float32Array,
+  mask: ArrayLike<number>,
+  out: Float32Array,
+  offset: number,
+  F: number,
+  sc: NonNullable<typeof scratch>,
+): void {
+  transientScores(segment, C, mask, sc.z, sc.tmp);
+  const counts = new Float32Array(C * 4); // lateralized, focal, generalized, isolated
+  for (const e of detectTransients(segment, C, mask, HOMOLOG, {}, sc.z)) {
+    const k = e.field === 'focal' ? 1 : e.field === 'generalized' ? 2 : 3;
+    counts[e.channel * 4 + k]++;
+    if (e.lateralized) counts[e.channel * 4]++;
   }
-  return a[k];
+  const slow = (c: number) => Math.log(bandpower[c * 5] + bandpower[c * 5 + 1] + 1e-3);
+  const alpha = (c: number) => Math.log(bandpower[c * 5 + 2] + 1e-3);
+  for (let c = 0; c < C; c++) {
+    if (!mask[c]) continue;
+    const o = offset + c * F + 8;
+    for (let k = 0; k < 4; k++) out[o + k] = Math.log1p(counts[c * 4 + k]);
+    const h = HOMOLOG[c];
+    const paired = h >= 0 && !!mask[h];
+    out[o + 4] = paired ? Math.max(0, slow(c) - slow(h)) : 0;
+    out[o + 5] = paired ? Math.max(0, alpha(h) - alpha(c)) : 0;
+  }
 }

@@ -215,6 +215,14 @@ export const HOMOLOGOUS_PAIRS: [string, string][] = [
   ['A1', 'A2'],
 ];
 
+/** Index of each channel's homologous channel within `names`, or -1 (midline, or its pair absent). */
+export function homologIndex(names: readonly string[]): number[] {
+  return names.map((name) => {
+    const pair = HOMOLOGOUS_PAIRS.find(([l, r]) => l === name || r === name);
+    return pair ? names.indexOf(pair[0] === name ? pair[1] : pair[0]) : -1;
+  });
+}
+
 /** Asymmetry index (L - R) / (L + R): positive means more power on the left. */
 export function asymmetryIndex(left: number, right: number): number {
   const s = left + right;

@@ -12,51 +12,17 @@ import { CELM_SECTIONS } from '../../../src/clinical/sections.js';
 import { generateCorpus, type ManifestEntry, parseDuration } from '../../../src/datasets/synth/corpus.js';
 import { writeRecordingEdf } from '../../../src/datasets/synth/edf.js';
 import { findChannel } from '../../../src/datasets/synth/figures.js';
-import { Rng } from '../../../src/datasets/synth/prng.js';
-import {
-  type Profile,
-  type RecordingSpec,
-  type SpecOptions,
-  sampleSpec,
-} from '../../../src/datasets/synth/spec.js';
+import type { RecordingSpec } from '../../../src/datasets/synth/spec.js';
 import { bandPower, welch } from '../../../src/datasets/synth/spectrum.js';
 import { labelReport } from '../../../src/eval/clinical/labeler.js';
 import { EdfReader } from '../../../src/formats/edf/index.js';
 import { repoRoot } from '../../helpers/shared.js';
+import { findSpec } from '../../helpers/synth-spec.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const dir = tempDir('celm-synth-test-');
 const site = { labelStyle: 'tuh-ref' as const, equipment: 'test', prefilter: 'HP:0.5Hz LP:70Hz' };
 const patient = { code: 'T1', sex: 'F' as const, birthdate: '1990-01-01', admincode: 'S1', technician: 'X' };
-
-function findSpec(
-  profile: Profile,
-  duration: number,
-  ok: (s: RecordingSpec) => boolean,
-  extra: Partial<SpecOptions> = {},
-): RecordingSpec {
-  for (let seed = 1; seed < 3000; seed++) {
-    const s = sampleSpec(
-      new Rng(seed),
-      {
-        profile,
-        duration,
-        sampleRate: 200,
-        lineHz: 60,
-        startDateTime: '2020-05-06T10:00:00',
-        age: 40,
-        ecgChannel: true,
-        eogChannel: true,
-        annotationStyle: 0,
-        setting: profile === 'icu' ? 'icu' : 'routine',
-        ...extra,
-      },
-      seed,
-    );
-    if (ok(s)) return s;
-  }
-  throw new Error(`no ${profile} spec found`);
-}
 
 function write(spec: RecordingSpec, name: string): EdfReader {
   const path = join(dir, name);
