@@ -6,7 +6,9 @@
  * Every test session is drafted with `draftReport` (its recordings and patient history) and scored
  * against its reference sections, as `celm eval` scores them, beside two EEG-blind baselines built from
  * the training corpus's reports (the most common training report; the report of the training patient
- * whose history reads most alike, as in bench/baselines.ts) and the reference itself (the ceiling).
+ * whose history reads most alike, as in bench/baselines.ts), the same findings written again in another
+ * wording (the text scores a reader that gets every finding right can expect: the synthetic reports vary
+ * their phrasing) and the reference itself (the ceiling).
  *
  *   npm run bench:report-quality -- [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N]
  *       [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-html]
@@ -19,7 +21,8 @@
  * Outputs (beside --out, default bench/out/report-quality/<tag>.predictions.jsonl): the predictions in
  * `celm eval`'s format (one {"id", "report_sections", ...} a line, rewritten atomically after every
  * report; a rerun skips the ids already there, so a killed run continues), `<stem>.references.jsonl`,
- * the baselines' `<stem>.most-common.jsonl` and `<stem>.nearest-history.jsonl`, `<stem>.summary.json`
+ * the baselines' `<stem>.most-common.jsonl` and `<stem>.nearest-history.jsonl`, the rewording's
+ * `<stem>.reworded.jsonl`, `<stem>.summary.json`
  * and `<stem>.html` (by `celm eval --html`). Check with
  *   celm eval --predictions <stem>.predictions.jsonl --references <stem>.references.jsonl
  */
@@ -30,7 +33,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { table } from '../src/cli/commands/eval.js';
 import type { CelmReport } from '../src/clinical/sections.js';
-import { generateCorpus } from '../src/datasets/synth/index.js';
+import { generateCorpus, rewordedReports } from '../src/datasets/synth/index.js';
 import { CelmError } from '../src/errors.js';
 import { HistoryIndex, mostCommonReport } from '../src/eval/baselines/index.js';
 import { type ClinicalScores, scoreClinical } from '../src/eval/clinical/index.js';
@@ -42,9 +45,16 @@ import { benchDir } from './common.js';
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const TEST_SEED = 1001;
 const TRAIN_SEED = 11;
-/** The issue's goals; "far above the baselines" has no number there: FAR_MARGIN is this bench's reading. */
+/**
+ * The issue's goals. "Far above the baselines" has no number there; this bench reads it as: the model
+ * closes at least FAR_SHARE of the gap between the best EEG-blind baseline and the same findings in
+ * another wording (what a reader that gets every finding right scores). An absolute margin (0.2, used
+ * before) cannot be met on ROUGE-1 even by that perfect reader (baseline ~0.51, reworded ~0.65).
+ */
 const GOALS = { macroF1: 0.8, normalAbnormal: 0.95, rouge1: 0.6 };
-const FAR_MARGIN = 0.2;
+const FAR_SHARE = 0.5;
+/** Wording seed of the "same findings, other wording" row (any seed other than the corpus's). */
+const REWORDING_SEED = 424242;
 
 interface Options {
   model: string;
@@ -332,6 +342,9 @@ async function main(): Promise<void> {
   writeAtomic(`${stem}.references.jsonl`, jsonl(asLines(references)));
   writeAtomic(`${stem}.most-common.jsonl`, jsonl(asLines(mostCommon)));
   writeAtomic(`${stem}.nearest-history.jsonl`, jsonl(asLines(nearest)));
+  // the same findings in another wording: what a reader that gets every finding right can score
+  const reworded = rewordedReports(testDir, REWORDING_SEED);
+  writeAtomic(`${stem}.reworded.jsonl`, jsonl(asLines(reworded)));
 
   // 3. scores, as celm eval computes them
   const wordnet = WordNet.load(process.env);
@@ -339,6 +352,7 @@ async function main(): Promise<void> {
     score('model', out, sessions, model, wordnet),
     score('most common training report', `${stem}.most-common.jsonl`, sessions, mostCommon, wordnet),
     score('nearest neighbour by history', `${stem}.nearest-history.jsonl`, sessions, nearest, wordnet),
+    score('same findings, other wording', `${stem}.reworded.jsonl`, sessions, reworded, wordnet),
     score('reference itself (ceiling)', null, sessions, references, wordnet),
   ];
   const [m, ...others] = systems;
@@ -384,7 +398,7 @@ async function main(): Promise<void> {
   console.log(`\nF1 per finding kind (kinds some reference states; support = references stating it)`);
   console.log(
     table(
-      ['kind', 'support', 'model', 'most common', 'nearest hist.', 'reference'],
+      ['kind', 'support', 'model', 'most common', 'nearest hist.', 'reworded', 'reference'],
       kinds.map((k) => [
         k.kind,
         String(k.support),
@@ -411,7 +425,7 @@ async function main(): Promise<void> {
   console.log('\nROUGE-1 per section');
   console.log(
     table(
-      ['section', 'model', 'most common', 'nearest hist.', 'reference'],
+      ['section', 'model', 'most common', 'nearest hist.', 'reworded', 'reference'],
       m.text.sections.map((sec, i) => [sec.name, ...systems.map((s) => f3(s.text.sections[i]?.mean.rouge1))]),
     ),
   );
@@ -428,18 +442,25 @@ async function main(): Promise<void> {
   console.log(goal('clinical findings macro-F1', macro, GOALS.macroF1));
   console.log(goal('normal/abnormal accuracy (no verdict = wrong)', na, GOALS.normalAbnormal));
   console.log(goal('section-averaged ROUGE-1', r1, GOALS.rouge1));
-  const far: [string, number | null, number][] = [
-    ['macro-F1', macro, bestBaseline((s) => s.clinical.macroF1)],
-    ['normal/abnormal accuracy', na, bestBaseline((s) => strictNormalAbnormal(s.clinical))],
-    ['ROUGE-1', r1, bestBaseline((s) => s.text.overall.rouge1)],
+  const ceiling = systems[3];
+  const far: [string, number | null, number, number][] = [
+    ['macro-F1', macro, bestBaseline((s) => s.clinical.macroF1), ceiling.clinical.macroF1 ?? 1],
+    [
+      'normal/abnormal accuracy',
+      na,
+      bestBaseline((s) => strictNormalAbnormal(s.clinical)),
+      strictNormalAbnormal(ceiling.clinical) ?? 1,
+    ],
+    ['ROUGE-1', r1, bestBaseline((s) => s.text.overall.rouge1), ceiling.text.overall.rouge1 ?? 1],
   ];
-  const farMet = far.every(([, v, b]) => v !== null && v - b >= FAR_MARGIN);
+  const closed = (v: number | null, b: number, c: number) => (v === null ? 0 : c > b ? (v - b) / (c - b) : 1);
+  const farMet = far.every(([, v, b, c]) => closed(v, b, c) >= FAR_SHARE);
   console.log(
-    `  far above the EEG-blind baselines (model - best baseline >= ${FAR_MARGIN} on each; this bench's reading of "far"): ${farMet ? 'met' : 'NOT met'}`,
+    `  far above the EEG-blind baselines (closes >= ${FAR_SHARE * 100}% of the gap from the best baseline to "same findings, other wording" on each; this bench's reading of "far"): ${farMet ? 'met' : 'NOT met'}`,
   );
-  for (const [n, v, b] of far)
+  for (const [n, v, b, c] of far)
     console.log(
-      `    ${n.padEnd(26)} model ${f3(v)}, best baseline ${f3(b)}, difference ${v === null ? '-' : (v - b >= 0 ? '+' : '') + (v - b).toFixed(3)}`,
+      `    ${n.padEnd(26)} model ${f3(v)}, best baseline ${f3(b)}, reworded ${f3(c)}: ${(100 * closed(v, b, c)).toFixed(0)}% of the gap`,
     );
 
   writeAtomic(
@@ -472,14 +493,14 @@ async function main(): Promise<void> {
             per_kind: s.clinical.perKind.filter((k) => k.support > 0 || k.falsePositives > 0),
           },
         })),
-        goals: { ...GOALS, far_margin: FAR_MARGIN },
+        goals: { ...GOALS, far_share: FAR_SHARE },
       },
       null,
       2,
     )}\n`,
   );
   console.log(
-    `\nfiles: ${out}\n       ${stem}.references.jsonl, ${stem}.{most-common,nearest-history}.jsonl, ${stem}.summary.json`,
+    `\nfiles: ${out}\n       ${stem}.references.jsonl, ${stem}.{most-common,nearest-history,reworded}.jsonl, ${stem}.summary.json`,
   );
   if (o.html && model.size > 0) {
     const r = spawnSync(

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Region } from '../../clinical/findings.js';
+import type { CelmReport } from '../../clinical/sections.js';
 import { CelmError } from '../../errors.js';
 import { writeRecordingEdf } from './edf.js';
 import { hashSeed, Rng } from './prng.js';
@@ -361,6 +362,60 @@ export function specsFor(
 }
 
 /** Generates (or resumes) a corpus. Returns the manifest entries. */
+/**
+ * The reports of the corpus in `dir` written again from the same recordings and findings with another
+ * wording seed: what a second neurologist would write about the same EEG. Scored against the corpus'
+ * own reports it measures how much of ROUGE/BLEU a reader that gets every finding right can reach
+ * (the templates' wording varies). Keyed like the benchmark ids, `<patient>_<session>`.
+ */
+export function rewordedReports(dir: string, wordingSeed: number): Map<string, CelmReport> {
+  const metaPath = join(dir, 'synth.json');
+  if (!existsSync(metaPath)) throw new CelmError('io', `${metaPath}: no such file (not a synthetic corpus?)`);
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as {
+    seed: number;
+    count: number;
+    version: string;
+    settings: {
+      profile: Profile | 'mixed';
+      duration: [number, number];
+      sampleRate: number | null;
+      site: string | null;
+      multiRecording: boolean;
+      focus: CorpusOptions['focus'] | null;
+    };
+  };
+  if (meta.version !== GENERATOR_VERSION)
+    throw new CelmError(
+      'data',
+      `${metaPath}: made by generator ${meta.version}, this celm is ${GENERATOR_VERSION}`,
+    );
+  const o: CorpusOptions = {
+    count: meta.count,
+    out: dir,
+    seed: meta.seed,
+    duration: meta.settings.duration,
+    profile: meta.settings.profile,
+    sampleRate: meta.settings.sampleRate ?? undefined,
+    focus: meta.settings.focus ?? undefined,
+    site: meta.settings.site ?? undefined,
+    multiRecording: meta.settings.multiRecording,
+  };
+  const out = new Map<string, CelmReport>();
+  for (const plan of planCorpus(o)) {
+    const { specs, setting } = specsFor(plan, o);
+    const stem = `${plan.patient.id}_${plan.session.slice(0, 4)}`;
+    const recs: ReportRecording[] = specs.map((spec, k) => ({
+      spec,
+      findings: truthFindings(spec),
+      file: `${stem}_t${pad(k, 3)}.edf`,
+      setting,
+    }));
+    const report = writeReport(plan.patient, recs, plan.site, Rng.derive(wordingSeed, 'report', plan.index));
+    out.set(`${plan.patient.id}_${plan.session}`, { report_sections: sectionsJson(report).report_sections });
+  }
+  return out;
+}
+
 export function generateCorpus(o: CorpusOptions): ManifestEntry[] {
   if (!Number.isInteger(o.count) || o.count < 1)
     throw new CelmError('usage', `--count must be a positive integer, got ${o.count}`);

@@ -9,6 +9,7 @@ export {
   type Progress,
   parseDuration,
   planCorpus,
+  rewordedReports,
   specsFor,
 } from './corpus.js';
 export { writeRecordingEdf } from './edf.js';

@@ -9,7 +9,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CELM_SECTIONS } from '../../../src/clinical/sections.js';
-import { generateCorpus, type ManifestEntry, parseDuration } from '../../../src/datasets/synth/corpus.js';
+import {
+  generateCorpus,
+  type ManifestEntry,
+  parseDuration,
+  rewordedReports,
+} from '../../../src/datasets/synth/corpus.js';
 import { writeRecordingEdf } from '../../../src/datasets/synth/edf.js';
 import { findChannel } from '../../../src/datasets/synth/figures.js';
 import type { RecordingSpec } from '../../../src/datasets/synth/spec.js';
@@ -367,6 +372,24 @@ test('reports: all sections, present findings stated, absent key findings negate
     assert.equal(truth.labels.abnormal, truth.abnormal);
   }
   assert.ok(abnormal > 0 && abnormal < manifest.length, 'mixed profile gives normal and abnormal reports');
+
+  // The same EEG reported again: the corpus's own wording seed gives its reports back, another seed
+  // other sentences about the same recordings.
+  const same = rewordedReports(out, 5);
+  const other = rewordedReports(out, 6);
+  let differ = 0;
+  for (const m of manifest) {
+    const id = `${m.patient_id}_${m.session_id}`;
+    const sections = JSON.parse(readFileSync(join(out, m.sections), 'utf8'));
+    assert.deepEqual(same.get(id)?.report_sections, sections.report_sections);
+    const o = other.get(id)?.report_sections ?? [];
+    assert.deepEqual(
+      o.map((s) => s.section_name),
+      [...CELM_SECTIONS],
+    );
+    if (JSON.stringify(o) !== JSON.stringify(sections.report_sections)) differ++;
+  }
+  assert.ok(differ >= manifest.length - 1, `${differ} of ${manifest.length} reworded reports differ`);
 });
 
 test("the evaluation's findings labeler reads back what each report states (shared vocabulary)", () => {
