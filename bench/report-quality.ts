@@ -10,7 +10,7 @@
  * wording (the text scores a reader that gets every finding right can expect: the synthetic reports vary
  * their phrasing) and the reference itself (the ceiling).
  *
- *   npm run bench:report-quality -- [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N]
+ *   npm run bench:report-quality -- [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N]
  *       [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-html]
  *
  * Defaults: --model models/default; --test a corpus generated once under bench/out/ (60 sessions,
@@ -62,6 +62,7 @@ interface Options {
   train?: string;
   limit?: number;
   beams?: number;
+  samples?: number;
   out?: string;
   cache: string;
   runtime?: 'ort' | 'torch';
@@ -79,13 +80,14 @@ interface PredictionLine extends CelmReport {
   id: string;
   model: string;
   beams: number | null;
+  samples?: number | null;
   runtime: string;
   timings_s: Record<string, number>;
 }
 
 function usage(msg: string): never {
   process.stderr.write(
-    `bench/report-quality: ${msg}\nusage: node dist/bench/report-quality.js [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-html]\n`,
+    `bench/report-quality: ${msg}\nusage: node dist/bench/report-quality.js [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N] [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-html]\n`,
   );
   process.exit(2);
 }
@@ -113,6 +115,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--train') o.train = resolve(val());
     else if (a === '--limit') o.limit = int(val(), a);
     else if (a === '--beams') o.beams = int(val(), a);
+    else if (a === '--samples') o.samples = int(val(), a);
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--cache') o.cache = resolve(val());
     else if (a === '--runtime') {
@@ -193,8 +196,13 @@ function writeAtomic(path: string, text: string): void {
 
 const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 
-/** Predictions already in --out (resume), refusing a file written by another model or beam width. */
-function readPredictions(path: string, model: string, beams: number | null): Map<string, PredictionLine> {
+/** Predictions already in --out (resume), refusing a file written by another model or decoding. */
+function readPredictions(
+  path: string,
+  model: string,
+  beams: number | null,
+  samples: number | null,
+): Map<string, PredictionLine> {
   const done = new Map<string, PredictionLine>();
   if (!existsSync(path)) return done;
   readFileSync(path, 'utf8')
@@ -202,10 +210,10 @@ function readPredictions(path: string, model: string, beams: number | null): Map
     .forEach((line, i) => {
       if (!line.trim()) return;
       const p = JSON.parse(line) as PredictionLine;
-      if (p.model !== model || (p.beams ?? null) !== beams)
+      if (p.model !== model || (p.beams ?? null) !== beams || (p.samples ?? null) !== samples)
         throw new CelmError(
           'usage',
-          `${path}:${i + 1}: written by model ${p.model} with beams ${p.beams}, not ${model} with beams ${beams}: give another --out or delete it`,
+          `${path}:${i + 1}: written by model ${p.model} with beams ${p.beams} and samples ${p.samples ?? null}, not ${model} with beams ${beams} and samples ${samples}: give another --out or delete it`,
         );
       done.set(p.id, p);
     });
@@ -269,9 +277,10 @@ async function main(): Promise<void> {
   const sessions = o.limit ? all.slice(0, o.limit) : all;
   const train = readCorpus(trainDir);
   const beams = o.beams ?? null;
+  const samples = o.samples ?? null;
 
   const tag = createHash('sha1')
-    .update(JSON.stringify([o.model, testDir, beams, o.runtime ?? null]))
+    .update(JSON.stringify([o.model, testDir, beams, o.runtime ?? null, ...(samples ? [samples] : [])]))
     .digest('hex')
     .slice(0, 8);
   const out =
@@ -280,7 +289,7 @@ async function main(): Promise<void> {
   const stem = out.replace(/(\.predictions)?\.jsonl$/, '');
 
   // 1. the model's drafts, resumable
-  const done = readPredictions(out, o.model, beams);
+  const done = readPredictions(out, o.model, beams, samples);
   const todo = sessions.filter((s) => !done.has(s.id));
   process.stderr.write(
     `${sessions.length} test sessions: ${sessions.length - todo.length} already in ${out}, ${todo.length} to draft\n`,
@@ -296,13 +305,14 @@ async function main(): Promise<void> {
         modelDir: o.model,
         cacheDir: o.cache,
         runtime: o.runtime,
-        generate: beams ? { beams } : undefined,
+        generate: { ...(beams ? { beams } : {}), ...(samples ? { samples } : {}) },
       });
       done.set(s.id, {
         id: s.id,
         report_sections: r.report_sections,
         model: o.model,
         beams,
+        ...(samples ? { samples } : {}),
         runtime: r.model.runtime,
         timings_s: r.timings_s,
       });
@@ -365,7 +375,7 @@ async function main(): Promise<void> {
     `test corpus ${testDir}: ${sessions.length} of ${all.length} sessions${o.limit ? ` (--limit ${o.limit})` : ''}; baselines from ${train.length} training reports in ${trainDir}`,
   );
   console.log(
-    `model ${o.model}: ${model.size} drafted${failures.length ? `, ${failures.length} failed (scored as empty)` : ''}; beams ${beams ?? 'default'}; mean ${f3(times.reduce((a, b) => a + b, 0) / Math.max(1, times.length))} s a report (draftReport total_s${fresh.length < times.length ? ', partly from an earlier run' : ''})`,
+    `model ${o.model}: ${model.size} drafted${failures.length ? `, ${failures.length} failed (scored as empty)` : ''}; beams ${beams ?? 'default'}${samples ? `, ${samples} samples (MBR)` : ''}; mean ${f3(times.reduce((a, b) => a + b, 0) / Math.max(1, times.length))} s a report (draftReport total_s${fresh.length < times.length ? ', partly from an earlier run' : ''})`,
   );
   for (const f of failures) console.log(`  failed: ${f}`);
   if (!wordnet)

@@ -1,8 +1,10 @@
 /**
  * Decoding: greedy and beam search over a next-token function, with length limits and repetition
  * control (a CTRL-style repetition penalty on tokens already generated, and fairseq/HF-style
- * no-repeat n-grams). Runtime-neutral: `next` may run libtorch or ONNX Runtime.
+ * no-repeat n-grams), and seeded temperature sampling for minimum-Bayes-risk selection (./mbr.ts).
+ * Runtime-neutral: `next` may run libtorch or ONNX Runtime.
  */
+import type { Rng } from '../datasets/synth/prng.js';
 
 export interface GenerateOptions {
   /** Tokens generated per section at most (the end token included). */
@@ -17,6 +19,15 @@ export interface GenerateOptions {
   lengthPenalty: number;
   /** The end token is not allowed before this many tokens (a requested section is never empty). */
   minTokens: number;
+  /**
+   * Sampled candidates per section besides the greedy/beam one; the text kept is the candidate that
+   * agrees best with all the others (minimum Bayes risk under unigram F1, ./mbr.ts). 0 = off.
+   */
+  samples: number;
+  /** Softmax temperature of the samples. */
+  temperature: number;
+  /** Seed of the samples (a draft is reproducible). */
+  seed: number;
 }
 
 export const DEFAULT_GENERATE: GenerateOptions = {
@@ -26,6 +37,9 @@ export const DEFAULT_GENERATE: GenerateOptions = {
   noRepeatNgram: 6,
   lengthPenalty: 1,
   minTokens: 1,
+  samples: 0,
+  temperature: 0.8,
+  seed: 1,
 };
 
 /** Last-position logits [V] for each of n equally long token sequences. */
@@ -124,4 +138,43 @@ export async function generate(
   const pool = done.length ? done : alive;
   pool.sort((a, b) => score(b) - score(a));
   return pool[0]?.ids ?? [];
+}
+
+/**
+ * `n` sequences sampled at once (one batched `next` call a step) at temperature o.temperature, with the
+ * same penalties and limits as `generate`; returns their generated ids without eos.
+ */
+export async function sample(
+  next: NextLogits,
+  context: number[],
+  eos: number,
+  o: GenerateOptions,
+  n: number,
+  rng: Rng,
+  banned: ReadonlySet<number> = new Set(),
+): Promise<number[][]> {
+  const out: number[][] = [];
+  let alive: number[][] = Array.from({ length: n }, () => []);
+  for (let step = 0; step < o.maxTokens && alive.length; step++) {
+    const logits = await next(alive.map((ids) => [...context, ...ids]));
+    const still: number[][] = [];
+    alive.forEach((ids, i) => {
+      const l = logits[i];
+      penalize(l, ids, o, banned);
+      if (ids.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
+      const lp = logSoftmax(l.map((v) => v / o.temperature));
+      let u = rng.next();
+      let t = 0;
+      for (; t < lp.length - 1; t++) {
+        u -= Math.exp(lp[t]);
+        if (u <= 0) break;
+      }
+      if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
+      if (t === eos) out.push(ids);
+      else if (ids.length + 1 >= o.maxTokens) out.push([...ids, t]);
+      else still.push([...ids, t]);
+    });
+    alive = still;
+  }
+  return [...out, ...alive];
 }

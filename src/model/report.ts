@@ -12,12 +12,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
+import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { prefixLength } from './celm.js';
 import { assembleRows, exampleTokens, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
-import { DEFAULT_GENERATE, type GenerateOptions, generate } from './generate.js';
+import { DEFAULT_GENERATE, type GenerateOptions, generate, sample } from './generate.js';
+import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
 import { createRunner, type RunnerKind } from './runner.js';
 
@@ -136,8 +138,17 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   for (const [k, name] of sections.entries()) {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
-    const gen = await generate(runner.nextLogits(prefix), ids, eos, limit, banned);
-    out.push({ section_name: name, section_text: tok.decode(gen).trim() });
+    const next = runner.nextLogits(prefix);
+    const gen = await generate(next, ids, eos, limit, banned);
+    let text = tok.decode(gen).trim();
+    if (opts.samples > 0) {
+      // the greedy/beam text first, so that it wins ties
+      const rng = Rng.derive(opts.seed, 'section', name);
+      const drawn = await sample(next, ids, eos, limit, opts.samples, rng, banned);
+      const texts = [text, ...drawn.map((g) => tok.decode(g).trim())];
+      text = texts[mbrSelect(texts)];
+    }
+    out.push({ section_name: name, section_text: text });
     req.onProgress?.('write', k + 1, sections.length);
   }
   lap('generate_s');

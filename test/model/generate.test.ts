@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Rng } from '../../src/datasets/synth/prng.js';
 import { ROW_PAD, ROW_SEGMENT, ROW_SESSION_SEP } from '../../src/model/celm.js';
 import { assembleRows, rowBatchArrays } from '../../src/model/data.js';
-import { DEFAULT_GENERATE, generate, type NextLogits } from '../../src/model/generate.js';
+import { DEFAULT_GENERATE, generate, type NextLogits, sample } from '../../src/model/generate.js';
+import { mbrSelect, unigramF1 } from '../../src/model/mbr.js';
 
 const EOS = 0;
 
@@ -85,4 +87,38 @@ test('minTokens keeps the end token away until enough tokens are written', async
   const next = bigram({ 5: [0.9, 0.1, 0, 0, 0, 0], 1: [0.9, 0, 0.1, 0, 0, 0], 2: [1, 0, 0, 0, 0, 0] });
   assert.deepEqual(await generate(next, [5], EOS, plain), []);
   assert.deepEqual(await generate(next, [5], EOS, { ...plain, minTokens: 2 }), [1, 2]);
+});
+
+test('sampling draws sequences with the model probabilities, reproducibly from its seed', async () => {
+  // after 5: token 1 (0.7) or 2 (0.3), then the end
+  const next = bigram({ 5: [0, 0.7, 0.3, 0, 0, 0], 1: [1, 0, 0, 0, 0, 0], 2: [1, 0, 0, 0, 0, 0] });
+  const o = { ...plain, temperature: 1 };
+  const a = await sample(next, [5], EOS, o, 2000, new Rng(3));
+  const ones = a.filter((s) => s[0] === 1).length / a.length;
+  assert.ok(Math.abs(ones - 0.7) < 0.04, `token 1 in ${ones} of the samples`);
+  assert.ok(a.every((s) => s.length === 1));
+  assert.deepEqual(
+    await sample(next, [5], EOS, o, 50, new Rng(9)),
+    await sample(next, [5], EOS, o, 50, new Rng(9)),
+  );
+  // a low temperature concentrates on the most likely token; banned tokens and maxTokens hold
+  const cold = await sample(next, [5], EOS, { ...o, temperature: 0.05 }, 200, new Rng(4));
+  assert.ok(cold.every((s) => s[0] === 1));
+  const loop = bigram({ 5: [0, 0.5, 0.5, 0, 0, 0], 1: [0, 0.5, 0.5, 0, 0, 0], 2: [0, 0.5, 0.5, 0, 0, 0] });
+  const long = await sample(loop, [5], EOS, { ...o, maxTokens: 6 }, 30, new Rng(5), new Set([2]));
+  assert.ok(long.every((s) => s.length === 6 && s.every((t) => t === 1)));
+});
+
+test('MBR keeps the candidate that agrees best with the others', () => {
+  assert.equal(unigramF1(['a', 'b'], ['a', 'b']), 1);
+  assert.equal(unigramF1(['a', 'b', 'c', 'd'], ['a', 'x']), (2 * 1) / 6);
+  assert.equal(unigramF1([], []), 1);
+  const texts = [
+    'The patient remained awake throughout the recording.',
+    'No sleep was obtained.',
+    'Sleep was not recorded.',
+    'No sleep was obtained.',
+  ];
+  assert.equal(mbrSelect(texts), 1); // shares "sleep was" with the third and all of the fourth
+  assert.equal(mbrSelect(['only one']), 0);
 });

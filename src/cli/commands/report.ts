@@ -15,6 +15,9 @@ interface ReportCliOptions {
   maxTokens: string;
   repetitionPenalty: string;
   repeatNgram: string;
+  samples: string;
+  temperature: string;
+  seed: string;
   runtime?: string;
   threads?: string;
   cache?: string;
@@ -53,6 +56,13 @@ export function registerReport(program: Command): void {
       'forbid repeating any n-gram of this size (0 = off)',
       String(DEFAULT_GENERATE.noRepeatNgram),
     )
+    .option(
+      '--samples <n>',
+      'also sample n texts per section and keep the one that agrees best with the rest (minimum Bayes risk; 0 = off)',
+      String(DEFAULT_GENERATE.samples),
+    )
+    .option('--temperature <x>', 'temperature of those samples', String(DEFAULT_GENERATE.temperature))
+    .option('--seed <n>', 'seed of those samples', String(DEFAULT_GENERATE.seed))
     .option('--runtime <r>', 'ort (default) or torch')
     .option('--threads <n>', 'threads for inference and preprocessing')
     .option('--cache <dir>', 'preprocessing and embedding cache (default $CELM_CACHE or ~/.cache/celm)')
@@ -91,6 +101,9 @@ export function registerReport(program: Command): void {
           maxTokens: Math.floor(num(o.maxTokens, '--max-tokens', 1)),
           repetitionPenalty: num(o.repetitionPenalty, '--repetition-penalty', 1),
           noRepeatNgram: Math.floor(num(o.repeatNgram, '--repeat-ngram', 0)),
+          samples: Math.floor(num(o.samples, '--samples', 0)),
+          temperature: num(o.temperature, '--temperature', 0.01),
+          seed: Math.floor(num(o.seed, '--seed', 0)),
         },
         onProgress: o.quiet
           ? undefined
