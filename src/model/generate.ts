@@ -21,7 +21,7 @@ export interface GenerateOptions {
   minTokens: number;
   /**
    * Sampled candidates per section besides the greedy/beam one; the text kept is the candidate that
-   * agrees best with all the others (minimum Bayes risk under unigram F1, ./mbr.ts). 0 = off.
+   * agrees best with all the others (minimum Bayes risk under ROUGE-1, ./mbr.ts). 0 = off.
    */
   samples: number;
   /** Softmax temperature of the samples. */

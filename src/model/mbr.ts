@@ -3,36 +3,18 @@
  * texts drawn from the model, keep the one that agrees best with all the others. Greedy decoding follows
  * the single most likely path and, where the training reports word one fact three ways, settles on one
  * of them arbitrarily; the consensus candidate is the model's expected best under the utility, here
- * unigram F1 over lower-cased words (the core of ROUGE-1), so both wording and content move towards
- * what most samples say.
+ * ROUGE-1 F as `celm eval` computes it, so both wording and content move towards what most samples say.
  */
+import { rougeN, rougeTokenize } from '../eval/metrics/rouge.js';
 
-const words = (s: string): string[] => s.toLowerCase().match(/[a-z0-9]+(?:[.,][0-9]+)?/g) ?? [];
-
-/** Unigram F1 between two bags of words (1 for two empty texts). */
-export function unigramF1(a: string[], b: string[]): number {
-  if (!a.length || !b.length) return a.length === b.length ? 1 : 0;
-  const counts = new Map<string, number>();
-  for (const w of a) counts.set(w, (counts.get(w) ?? 0) + 1);
-  let overlap = 0;
-  for (const w of b) {
-    const c = counts.get(w) ?? 0;
-    if (c > 0) {
-      overlap++;
-      counts.set(w, c - 1);
-    }
-  }
-  return (2 * overlap) / (a.length + b.length);
-}
-
-/** Index of the candidate with the highest mean unigram F1 against the others (ties: the earliest). */
+/** Index of the candidate with the highest mean ROUGE-1 F against the others (ties: the earliest). */
 export function mbrSelect(candidates: string[]): number {
-  const bags = candidates.map(words);
+  const tokens = candidates.map((c) => rougeTokenize(c, false));
   let best = 0;
   let bestScore = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < bags.length; i++) {
+  for (let i = 0; i < tokens.length; i++) {
     let s = 0;
-    for (let j = 0; j < bags.length; j++) if (j !== i) s += unigramF1(bags[i], bags[j]);
+    for (let j = 0; j < tokens.length; j++) if (j !== i) s += rougeN(tokens[j], tokens[i], 1);
     if (s > bestScore + 1e-12) {
       best = i;
       bestScore = s;

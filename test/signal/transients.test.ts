@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SignalSynth } from '../../src/datasets/synth/generate.js';
-import type { RecordingSpec } from '../../src/datasets/synth/spec.js';
+import { findSpec, type RecordingSpec } from '../../src/datasets/synth/spec.js';
 import { CELM_CHANNELS } from '../../src/signal/channels.js';
 import { homologIndex } from '../../src/signal/spectral.js';
 import { detectTransients, type Transient } from '../../src/signal/transients.js';
-import { findSpec } from '../helpers/synth-spec.js';
 
 const C = CELM_CHANNELS.length;
 const FS = 200;

@@ -7,7 +7,7 @@
 import type { Band, Region, Side } from '../../clinical/findings.js';
 import type { Electrode } from './montage.js';
 import { POSITIONS, REGION_CENTER } from './montage.js';
-import type { Rng } from './prng.js';
+import { Rng } from './prng.js';
 
 export const PROFILES = [
   'normal',
@@ -832,4 +832,39 @@ function makeAnnotations(s: RecordingSpec, style: 0 | 1 | 2, rng: Rng): Recordin
     if (m.duration > 3 && rng.chance(0.3)) out.push({ onset: m.start, duration: 0, text: a.move });
   // Only events inside the recording (a late seizure's annotation may fall after the end).
   return out.filter((x) => x.onset < s.duration - 0.01).sort((x, y) => x.onset - y.onset);
+}
+
+/**
+ * The spec of the first seed (1, 2, ...) whose recording satisfies `ok`: a recording with a wanted
+ * finding for tests and documentation figures. Defaults: 200 Hz, 60 Hz mains, a 40-year-old, ECG and
+ * EOG channels, routine setting (ICU for the icu profile); `extra` overrides them.
+ */
+export function findSpec(
+  profile: Profile,
+  duration: number,
+  ok: (s: RecordingSpec) => boolean,
+  extra: Partial<SpecOptions> = {},
+  maxSeed = 5000,
+): RecordingSpec {
+  for (let seed = 1; seed < maxSeed; seed++) {
+    const s = sampleSpec(
+      new Rng(seed),
+      {
+        profile,
+        duration,
+        sampleRate: 200,
+        lineHz: 60,
+        startDateTime: '2020-05-06T10:00:00',
+        age: 40,
+        ecgChannel: true,
+        eogChannel: true,
+        annotationStyle: 0,
+        setting: profile === 'icu' ? 'icu' : 'routine',
+        ...extra,
+      },
+      seed,
+    );
+    if (ok(s)) return s;
+  }
+  throw new Error(`no ${profile} spec with the wanted findings in seeds 1..${maxSeed - 1}`);
 }

@@ -17,12 +17,11 @@ import {
 } from '../../../src/datasets/synth/corpus.js';
 import { writeRecordingEdf } from '../../../src/datasets/synth/edf.js';
 import { findChannel } from '../../../src/datasets/synth/figures.js';
-import type { RecordingSpec } from '../../../src/datasets/synth/spec.js';
+import { findSpec, type RecordingSpec } from '../../../src/datasets/synth/spec.js';
 import { bandPower, welch } from '../../../src/datasets/synth/spectrum.js';
 import { labelReport } from '../../../src/eval/clinical/labeler.js';
 import { EdfReader } from '../../../src/formats/edf/index.js';
 import { repoRoot } from '../../helpers/shared.js';
-import { findSpec } from '../../helpers/synth-spec.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const dir = tempDir('celm-synth-test-');
