@@ -16,6 +16,7 @@
  * the band-passed signal again for its second pass.
  */
 import { complexFft, complexIfft, type Fft, fftOf, nextPow2 } from './fft.js';
+import { nativeSignal } from './native.js';
 
 /** Window length factor of the Hamming window in MNE (_length_factors). */
 const HAMMING_FACTOR = 3.3;
@@ -401,20 +402,27 @@ export class FirStream {
       const b = c + 1 < this.nChannels ? this.bufs[c + 1] : null;
       if (want) {
         const w = this.work;
-        for (let k = 0; k < N; k++) {
-          w[2 * k] = a[k];
-          w[2 * k + 1] = b ? b[k] : 0;
+        const native = nativeSignal();
+        if (native) {
+          // The same pack, transform, product and inverse in C (bit-identical; native.ts).
+          const f = this.fft;
+          native.firPair(a, b, this.H, w, this.spec, f.bitrev, f.twFwd, f.twInv);
+        } else {
+          for (let k = 0; k < N; k++) {
+            w[2 * k] = a[k];
+            w[2 * k + 1] = b ? b[k] : 0;
+          }
+          const s = this.spec;
+          this.fft.transform(s, w);
+          const H = this.H;
+          for (let k = 0; k < 2 * N; k += 2) {
+            const re = s[k] * H[k] - s[k + 1] * H[k + 1];
+            const im = s[k] * H[k + 1] + s[k + 1] * H[k];
+            s[k] = re;
+            s[k + 1] = im;
+          }
+          this.fft.inverseTransformUnscaled(w, s);
         }
-        const s = this.spec;
-        this.fft.transform(s, w);
-        const H = this.H;
-        for (let k = 0; k < 2 * N; k += 2) {
-          const re = s[k] * H[k] - s[k + 1] * H[k + 1];
-          const im = s[k] * H[k + 1] + s[k + 1] * H[k];
-          s[k] = re;
-          s[k + 1] = im;
-        }
-        this.fft.inverseTransformUnscaled(w, s);
         // Buffer position M-1+j holds z[z0 + j].
         const oa = new Float64Array(hi - lo);
         const ob = b ? new Float64Array(hi - lo) : null;

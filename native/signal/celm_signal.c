@@ -1,0 +1,666 @@
+/*
+ * celm_signal: native kernels of celm's preprocessing (src/signal), loaded by src/signal/native.ts.
+ *
+ * THE CONTRACT: BIT-IDENTITY WITH THE JAVASCRIPT CODE.
+ * Every function here does exactly the floating-point operations of its JavaScript twin, on the same
+ * operands, in the same order, so that `celm preprocess` writes the same bytes with or without this
+ * addon (CELM_SIGNAL_NATIVE=0 forces JavaScript; test/signal/native.test.ts compares both):
+ *   fft_complex / fft_real  <->  Fft.complex / Fft.real          (src/signal/fft.ts)
+ *   firPair                 <->  the pack/transform/multiply/inverse of FirStream.block (filter.ts)
+ *   polyphase               <->  polyphase / polyphase2            (resample.ts)
+ *   welchPsd                <->  Welch.psd                          (spectral.ts)
+ * What makes that hold:
+ *  - binary64 arithmetic with round-to-nearest, as JavaScript; built with -ffp-contract=off (no fused
+ *    multiply-add, which rounds once instead of twice) and never -ffast-math (no reassociation);
+ *  - nothing is computed here that JavaScript computes with library functions whose last bit may
+ *    differ (cos, sin): twiddle factors, windows and filter spectra come in from JavaScript;
+ *  - SIMD is used only *across* independent results (two FFT butterflies, four partial sums that the
+ *    JavaScript also keeps separately), never to reorder one result's operations. x - y is x + (-y)
+ *    in IEEE 754 and a + b == b + a, so the forms used for the complex products are exact matches;
+ *    "sign * x" with sign = -1 is a sign flip, done here by flipping the sign bit;
+ *  - float64 -> float32 stores round to nearest even, as stores into a Float32Array do.
+ * Change the JavaScript and this file together (and the tests will say if they drift apart).
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CELM_X86 1
+#else
+#define CELM_X86 0
+#endif
+
+/* ---------- FFT (fft.js 4.0.4's radix-4 algorithm, as rewritten in src/signal/fft.ts) ---------- */
+
+/* Plan facts derived from the size alone (integers, so they cannot differ from JavaScript's). */
+typedef struct {
+  int64_t csize; /* 2 * size (doubles) */
+  int width;
+} fft_shape;
+
+static fft_shape shape_of(int64_t size) {
+  fft_shape s;
+  int power = 0;
+  for (int64_t t = 1; size > t; t <<= 1) power++;
+  s.csize = size << 1;
+  s.width = power % 2 == 0 ? power - 1 : power;
+  return s;
+}
+
+/* First step (radix 2 or radix 4) from `data` into `out` through the bit-reversal table. */
+static void first_step(double *out, const double *data, const int32_t *bitrev, int64_t size, int64_t step,
+                       int64_t len, double sign) {
+  if (len == 4) {
+    for (int64_t outOff = 0, t = 0; outOff < size; outOff += len, t++) {
+      const int64_t off = bitrev[t];
+      const double evenR = data[off], evenI = data[off + 1];
+      const double oddR = data[off + step], oddI = data[off + step + 1];
+      out[outOff] = evenR + oddR;
+      out[outOff + 1] = evenI + oddI;
+      out[outOff + 2] = evenR - oddR;
+      out[outOff + 3] = evenI - oddI;
+    }
+    return;
+  }
+  const int64_t step2 = step * 2, step3 = step * 3;
+  for (int64_t outOff = 0, t = 0; outOff < size; outOff += len, t++) {
+    const int64_t off = bitrev[t];
+    const double Ar = data[off], Ai = data[off + 1];
+    const double Br = data[off + step], Bi = data[off + step + 1];
+    const double Cr = data[off + step2], Ci = data[off + step2 + 1];
+    const double Dr = data[off + step3], Di = data[off + step3 + 1];
+    const double T0r = Ar + Cr, T0i = Ai + Ci;
+    const double T1r = Ar - Cr, T1i = Ai - Ci;
+    const double T2r = Br + Dr, T2i = Bi + Di;
+    const double T3r = sign * (Br - Dr), T3i = sign * (Bi - Di);
+    out[outOff] = T0r + T2r;
+    out[outOff + 1] = T0i + T2i;
+    out[outOff + 2] = T1r + T3i;
+    out[outOff + 3] = T1i - T3r;
+    out[outOff + 4] = T0r - T2r;
+    out[outOff + 5] = T0i - T2i;
+    out[outOff + 6] = T1r - T3i;
+    out[outOff + 7] = T1i + T3r;
+  }
+}
+
+/* One radix-4 stage, scalar: the JavaScript loop body line for line. */
+static void stage_scalar(double *out, const double *tw, int64_t size, int64_t len, double sign) {
+  const int64_t quarterLen = len >> 2;
+  for (int64_t outOff = 0; outOff < size; outOff += len) {
+    const int64_t limit = outOff + quarterLen;
+    const double *t = tw;
+    for (int64_t A = outOff; A < limit; A += 2, t += 6) {
+      const int64_t B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
+      const double Ar = out[A], Ai = out[A + 1];
+      const double Br = out[B], Bi = out[B + 1];
+      const double Cr = out[C], Ci = out[C + 1];
+      const double Dr = out[D], Di = out[D + 1];
+      const double MBr = Br * t[0] - Bi * t[1];
+      const double MBi = Br * t[1] + Bi * t[0];
+      const double MCr = Cr * t[2] - Ci * t[3];
+      const double MCi = Cr * t[3] + Ci * t[2];
+      const double MDr = Dr * t[4] - Di * t[5];
+      const double MDi = Dr * t[5] + Di * t[4];
+      const double T0r = Ar + MCr, T0i = Ai + MCi;
+      const double T1r = Ar - MCr, T1i = Ai - MCi;
+      const double T2r = MBr + MDr, T2i = MBi + MDi;
+      const double T3r = sign * (MBr - MDr), T3i = sign * (MBi - MDi);
+      out[A] = T0r + T2r;
+      out[A + 1] = T0i + T2i;
+      out[B] = T1r + T3i;
+      out[B + 1] = T1i - T3r;
+      out[C] = T0r - T2r;
+      out[C + 1] = T0i - T2i;
+      out[D] = T1r - T3i;
+      out[D + 1] = T1i + T3r;
+    }
+  }
+}
+
+#if CELM_X86
+/*
+ * The same stage, two butterflies (A and A + 2) per iteration in 256-bit registers [re0, im0, re1, im1].
+ * Per butterfly the operations are those of stage_scalar:
+ *   MB = [Br tBr - Bi tBi, Bi tBr + Br tBi]   (addsub of B * tBr and swap(B) * tBi; a + b == b + a)
+ *   out[B] = [T1r + T3i, T1i - T3r] = T1 + [T3i, -T3r]      (x - y is x + (-y))
+ *   out[D] = [T1r - T3i, T1i + T3r] = addsub(T1, swap(T3))
+ * The quarter length is always an even number of complex values (>= 2), so no remainder loop.
+ */
+__attribute__((target("avx2"))) static void stage_avx2(double *out, const double *tw, int64_t size,
+                                                        int64_t len, double sign) {
+  const int64_t quarterLen = len >> 2;
+  const __m256d flip = sign < 0 ? _mm256_set1_pd(-0.0) : _mm256_setzero_pd(); /* sign * x */
+  const __m256d oddNeg = _mm256_set_pd(-0.0, 0.0, -0.0, 0.0);
+  for (int64_t outOff = 0; outOff < size; outOff += len) {
+    const int64_t limit = outOff + quarterLen;
+    const double *t = tw;
+    for (int64_t A = outOff; A < limit; A += 4, t += 12) {
+      double *pA = out + A, *pB = pA + quarterLen, *pC = pB + quarterLen, *pD = pC + quarterLen;
+      const __m256d a = _mm256_loadu_pd(pA), b = _mm256_loadu_pd(pB);
+      const __m256d c = _mm256_loadu_pd(pC), d = _mm256_loadu_pd(pD);
+      /* twiddles of butterflies j and j + 1: [tr, ti] pairs at t[0..5] and t[6..11] */
+      const __m256d tB = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(t)), _mm_loadu_pd(t + 6), 1);
+      const __m256d tC = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(t + 2)), _mm_loadu_pd(t + 8), 1);
+      const __m256d tD = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(t + 4)), _mm_loadu_pd(t + 10), 1);
+      const __m256d MB = _mm256_addsub_pd(_mm256_mul_pd(b, _mm256_movedup_pd(tB)),
+                                          _mm256_mul_pd(_mm256_permute_pd(b, 5), _mm256_permute_pd(tB, 15)));
+      const __m256d MC = _mm256_addsub_pd(_mm256_mul_pd(c, _mm256_movedup_pd(tC)),
+                                          _mm256_mul_pd(_mm256_permute_pd(c, 5), _mm256_permute_pd(tC, 15)));
+      const __m256d MD = _mm256_addsub_pd(_mm256_mul_pd(d, _mm256_movedup_pd(tD)),
+                                          _mm256_mul_pd(_mm256_permute_pd(d, 5), _mm256_permute_pd(tD, 15)));
+      const __m256d T0 = _mm256_add_pd(a, MC);
+      const __m256d T1 = _mm256_sub_pd(a, MC);
+      const __m256d T2 = _mm256_add_pd(MB, MD);
+      const __m256d T3 = _mm256_xor_pd(_mm256_sub_pd(MB, MD), flip);
+      const __m256d T3s = _mm256_permute_pd(T3, 5); /* [T3i, T3r] */
+      _mm256_storeu_pd(pA, _mm256_add_pd(T0, T2));
+      _mm256_storeu_pd(pB, _mm256_add_pd(T1, _mm256_xor_pd(T3s, oddNeg)));
+      _mm256_storeu_pd(pC, _mm256_sub_pd(T0, T2));
+      _mm256_storeu_pd(pD, _mm256_addsub_pd(T1, T3s));
+    }
+  }
+}
+
+static int have_avx2(void) {
+  static int known = -1;
+  if (known < 0) {
+    __builtin_cpu_init();
+    known = __builtin_cpu_supports("avx2") ? 1 : 0;
+  }
+  return known;
+}
+#endif
+
+static int use_simd = 1; /* setSimd(false) forces the scalar stages (tests compare both) */
+
+/* Butterflies per stage table (see the Fft constructor): count = (len >> 3) + 1, 6 doubles each. */
+static int64_t stage_table_len(int64_t len) { return 6 * ((len >> 3) + 1); }
+
+static void fft_complex(double *out, const double *data, const int32_t *bitrev, const double *tw,
+                        int64_t size, int inverse) {
+  const fft_shape sh = shape_of(size);
+  const int64_t csize = sh.csize;
+  int64_t step = (int64_t)1 << sh.width;
+  int64_t len = (csize / step) << 1;
+  const double sign = inverse ? -1.0 : 1.0;
+  first_step(out, data, bitrev, csize, step, len, sign);
+#if CELM_X86
+  const int simd = use_simd && have_avx2();
+#endif
+  for (step >>= 2; step >= 2; step >>= 2) {
+    len = (csize / step) << 1;
+#if CELM_X86
+    if (simd) stage_avx2(out, tw, csize, len, sign);
+    else
+#endif
+      stage_scalar(out, tw, csize, len, sign);
+    tw += stage_table_len(len);
+  }
+}
+
+/* Real-input transform (Fft.real): bins 0..size/2 of interleaved `out`. */
+static void fft_real(double *out, const double *data, const int32_t *bitrev, const double *tw, int64_t size) {
+  const fft_shape sh = shape_of(size);
+  const int64_t csize = sh.csize;
+  int64_t step = (int64_t)1 << sh.width;
+  int64_t len = (csize / step) << 1;
+  const int64_t hstep = step >> 1;
+  if (len == 4) {
+    for (int64_t outOff = 0, t = 0; outOff < csize; outOff += len, t++) {
+      const int64_t off = bitrev[t] >> 1;
+      const double evenR = data[off], oddR = data[off + hstep];
+      out[outOff] = evenR + oddR;
+      out[outOff + 1] = 0;
+      out[outOff + 2] = evenR - oddR;
+      out[outOff + 3] = 0;
+    }
+  } else {
+    const int64_t hstep2 = hstep * 2, hstep3 = hstep * 3;
+    for (int64_t outOff = 0, t = 0; outOff < csize; outOff += len, t++) {
+      const int64_t off = bitrev[t] >> 1;
+      const double Ar = data[off], Br = data[off + hstep], Cr = data[off + hstep2], Dr = data[off + hstep3];
+      const double T0r = Ar + Cr, T1r = Ar - Cr, T2r = Br + Dr, T3r = Br - Dr;
+      out[outOff] = T0r + T2r;
+      out[outOff + 1] = 0;
+      out[outOff + 2] = T1r;
+      out[outOff + 3] = -T3r;
+      out[outOff + 4] = T0r - T2r;
+      out[outOff + 5] = 0;
+      out[outOff + 6] = T1r;
+      out[outOff + 7] = T3r;
+    }
+  }
+  for (step >>= 2; step >= 2; step >>= 2) {
+    len = (csize / step) << 1;
+    const int64_t halfLen = len >> 1, quarterLen = halfLen >> 1, hquarterLen = quarterLen >> 1;
+    for (int64_t outOff = 0; outOff < csize; outOff += len) {
+      const double *t = tw;
+      for (int64_t i = 0; i <= hquarterLen; i += 2, t += 6) {
+        const int64_t A = outOff + i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
+        const double Ar = out[A], Ai = out[A + 1];
+        const double Br = out[B], Bi = out[B + 1];
+        const double Cr = out[C], Ci = out[C + 1];
+        const double Dr = out[D], Di = out[D + 1];
+        const double MBr = Br * t[0] - Bi * t[1];
+        const double MBi = Br * t[1] + Bi * t[0];
+        const double MCr = Cr * t[2] - Ci * t[3];
+        const double MCi = Cr * t[3] + Ci * t[2];
+        const double MDr = Dr * t[4] - Di * t[5];
+        const double MDi = Dr * t[5] + Di * t[4];
+        const double T0r = Ar + MCr, T0i = Ai + MCi;
+        const double T1r = Ar - MCr, T1i = Ai - MCi;
+        const double T2r = MBr + MDr, T2i = MBi + MDi;
+        const double T3r = MBr - MDr, T3i = MBi - MDi;
+        out[A] = T0r + T2r;
+        out[A + 1] = T0i + T2i;
+        out[B] = T1r + T3i;
+        out[B + 1] = T1i - T3r;
+        if (i == 0) {
+          out[C] = T0r - T2r;
+          out[C + 1] = T0i - T2i;
+          continue;
+        }
+        if (i == hquarterLen) continue;
+        const int64_t SA = outOff + quarterLen - i, SB = outOff + halfLen - i;
+        /* ST0 = conj(T1), ST1 = conj(T0), ST2 = -(T3i, T3r), ST3 = -(T2i, T2r) */
+        out[SA] = T1r + -T3i;
+        out[SA + 1] = -T1i + -T3r;
+        out[SB] = T0r + -T2r;
+        out[SB + 1] = -T0i - -T2i;
+      }
+    }
+    tw += stage_table_len(len);
+  }
+}
+
+/* ---------- N-API plumbing ---------- */
+
+#define CHECK(call)                                                                            \
+  do {                                                                                         \
+    if ((call) != napi_ok) {                                                                   \
+      napi_throw_error(env, NULL, "celm_signal: N-API call failed: " #call);                   \
+      return NULL;                                                                             \
+    }                                                                                          \
+  } while (0)
+
+typedef struct {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+} view;
+
+/* A typed array argument of the expected type (throws and returns 0 otherwise). */
+static int get_view(napi_env env, napi_value v, napi_typedarray_type want, view *out, const char *what) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) {
+    napi_throw_type_error(env, NULL, what);
+    return 0;
+  }
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &ab, &off) != napi_ok ||
+      out->type != want) {
+    napi_throw_type_error(env, NULL, what);
+    return 0;
+  }
+  return 1;
+}
+
+static int get_i64(napi_env env, napi_value v, int64_t *out) {
+  return napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+static int is_pow2(int64_t n) { return n > 1 && (n & (n - 1)) == 0; }
+
+/* The bit-reversal table has 2^width entries; twiddles: the stages' tables back to back. */
+static int64_t twiddle_len(int64_t size) {
+  const fft_shape sh = shape_of(size);
+  int64_t n = 0;
+  for (int64_t step = ((int64_t)1 << sh.width) >> 2; step >= 2; step >>= 2) n += stage_table_len((sh.csize / step) << 1);
+  return n;
+}
+
+static int check_plan(napi_env env, int64_t size, const view *bitrev, const view *tw) {
+  const fft_shape sh = shape_of(size);
+  if ((int64_t)bitrev->length != ((int64_t)1 << sh.width) || (int64_t)tw->length != twiddle_len(size)) {
+    napi_throw_range_error(env, NULL, "celm_signal: FFT tables do not match the size");
+    return 0;
+  }
+  return 1;
+}
+
+/* fft(out, data, bitrev, twiddles, inverse): complex transform, inverse unscaled. */
+static napi_value js_fft(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  view out, data, bitrev, tw;
+  bool inverse = false;
+  if (argc < 5 || !get_view(env, a[0], napi_float64_array, &out, "out: Float64Array") ||
+      !get_view(env, a[1], napi_float64_array, &data, "data: Float64Array") ||
+      !get_view(env, a[2], napi_int32_array, &bitrev, "bitrev: Int32Array") ||
+      !get_view(env, a[3], napi_float64_array, &tw, "twiddles: Float64Array"))
+    return NULL;
+  CHECK(napi_get_value_bool(env, a[4], &inverse));
+  const int64_t size = (int64_t)data.length / 2;
+  if (!is_pow2(size) || out.length != data.length || out.data == data.data) {
+    napi_throw_range_error(env, NULL, "celm_signal: fft needs distinct buffers of 2 * size, size a power of 2");
+    return NULL;
+  }
+  if (!check_plan(env, size, &bitrev, &tw)) return NULL;
+  fft_complex(out.data, data.data, bitrev.data, tw.data, size, inverse);
+  return NULL;
+}
+
+/* fftReal(out, data, bitrev, twiddles): real-input forward transform (out has 2 * size doubles). */
+static napi_value js_fft_real(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value a[4];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  view out, data, bitrev, tw;
+  if (argc < 4 || !get_view(env, a[0], napi_float64_array, &out, "out: Float64Array") ||
+      !get_view(env, a[1], napi_float64_array, &data, "data: Float64Array") ||
+      !get_view(env, a[2], napi_int32_array, &bitrev, "bitrev: Int32Array") ||
+      !get_view(env, a[3], napi_float64_array, &tw, "twiddles: Float64Array"))
+    return NULL;
+  const int64_t size = (int64_t)data.length;
+  if (!is_pow2(size) || (int64_t)out.length != 2 * size || out.data == data.data) {
+    napi_throw_range_error(env, NULL, "celm_signal: fftReal needs data of size (a power of 2) and out of 2 * size");
+    return NULL;
+  }
+  if (!check_plan(env, size, &bitrev, &tw)) return NULL;
+  fft_real(out.data, data.data, bitrev.data, tw.data, size);
+  return NULL;
+}
+
+/*
+ * firPair(a, b | null, H, work, spec, bitrev, twFwd, twInv): FirStream.block's convolution of one
+ * channel pair: work = [a0, b0, a1, b1, ...] (b = 0 when null); spec = FFT(work); spec *= H (complex,
+ * H already divided by N); work = unscaled inverse FFT(spec). a and b have N samples; H, work and spec 2N.
+ */
+static napi_value js_fir_pair(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value a[8];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  view va, vb, H, work, spec, bitrev, twf, twi;
+  napi_valuetype tb;
+  if (argc < 8) {
+    napi_throw_type_error(env, NULL, "firPair: 8 arguments");
+    return NULL;
+  }
+  CHECK(napi_typeof(env, a[1], &tb));
+  const int hasB = tb != napi_null && tb != napi_undefined;
+  if (!get_view(env, a[0], napi_float64_array, &va, "a: Float64Array") ||
+      (hasB && !get_view(env, a[1], napi_float64_array, &vb, "b: Float64Array or null")) ||
+      !get_view(env, a[2], napi_float64_array, &H, "H: Float64Array") ||
+      !get_view(env, a[3], napi_float64_array, &work, "work: Float64Array") ||
+      !get_view(env, a[4], napi_float64_array, &spec, "spec: Float64Array") ||
+      !get_view(env, a[5], napi_int32_array, &bitrev, "bitrev: Int32Array") ||
+      !get_view(env, a[6], napi_float64_array, &twf, "twFwd: Float64Array") ||
+      !get_view(env, a[7], napi_float64_array, &twi, "twInv: Float64Array"))
+    return NULL;
+  const int64_t N = (int64_t)va.length;
+  if (!is_pow2(N) || (hasB && (int64_t)vb.length != N) || (int64_t)H.length != 2 * N ||
+      (int64_t)work.length != 2 * N || (int64_t)spec.length != 2 * N || work.data == spec.data) {
+    napi_throw_range_error(env, NULL, "firPair: sizes do not match");
+    return NULL;
+  }
+  if (!check_plan(env, N, &bitrev, &twf) || !check_plan(env, N, &bitrev, &twi)) return NULL;
+  double *w = work.data, *s = spec.data;
+  const double *x = va.data, *y = hasB ? vb.data : NULL, *h = H.data;
+  for (int64_t k = 0; k < N; k++) {
+    w[2 * k] = x[k];
+    w[2 * k + 1] = y ? y[k] : 0;
+  }
+  fft_complex(s, w, bitrev.data, twf.data, N, 0);
+  for (int64_t k = 0; k < 2 * N; k += 2) {
+    const double re = s[k] * h[k] - s[k + 1] * h[k + 1];
+    const double im = s[k] * h[k + 1] + s[k + 1] * h[k];
+    s[k] = re;
+    s[k + 1] = im;
+  }
+  fft_complex(w, s, bitrev.data, twi.data, N, 1);
+  return NULL;
+}
+
+/* ---------- polyphase resampling (resample.ts) ---------- */
+
+/* One output of one channel: four partial sums over t = 0, 4, 8, ... then the tail into s0. */
+static inline float dot4_scalar(const double *d, const double *w, int64_t taps) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t t = 0;
+  for (; t + 3 < taps; t += 4) {
+    s0 += d[t] * w[t];
+    s1 += d[t + 1] * w[t + 1];
+    s2 += d[t + 2] * w[t + 2];
+    s3 += d[t + 3] * w[t + 3];
+  }
+  for (; t < taps; t++) s0 += d[t] * w[t];
+  return (float)(s0 + s1 + s2 + s3);
+}
+
+#if CELM_X86
+/* The same with the four partial sums as the four lanes of one register (lane i: t = i mod 4). */
+__attribute__((target("avx2"))) static inline float dot4_avx2(const double *d, const double *w, int64_t taps) {
+  __m256d s = _mm256_setzero_pd();
+  int64_t t = 0;
+  for (; t + 3 < taps; t += 4) s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(d + t), _mm256_loadu_pd(w + t)));
+  double v[4];
+  _mm256_storeu_pd(v, s);
+  for (; t < taps; t++) v[0] += d[t] * w[t];
+  return (float)(v[0] + v[1] + v[2] + v[3]);
+}
+
+__attribute__((target("avx2"))) static void polyphase_avx2(const double **d, float **o, int nch, const double *table,
+                                                            int64_t taps, const int32_t *bases, const int32_t *rows,
+                                                            int64_t count) {
+  for (int64_t q = 0; q < count; q++) {
+    const double *w = table + rows[q];
+    const int64_t b = bases[q];
+    for (int c = 0; c < nch; c++) o[c][q] = dot4_avx2(d[c] + b, w, taps);
+  }
+}
+#endif
+
+/*
+ * polyphase(data[], out[], table, taps, bases, rows, count): out[c][q] = sum_t data[c][bases[q] + t] *
+ * table[rows[q] + t]. All channels per output position, so each table row (one per output, from a
+ * table too big for L2 with 4096 phases) is loaded from memory once and then read from L1.
+ */
+#define MAX_CH 4096
+static napi_value js_polyphase(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "polyphase: 7 arguments");
+    return NULL;
+  }
+  uint32_t nd = 0, no = 0;
+  CHECK(napi_get_array_length(env, a[0], &nd));
+  CHECK(napi_get_array_length(env, a[1], &no));
+  view table, bases, rows;
+  int64_t taps, count;
+  if (nd != no || nd > MAX_CH || !get_view(env, a[2], napi_float64_array, &table, "table: Float64Array") ||
+      !get_i64(env, a[3], &taps) || !get_view(env, a[4], napi_int32_array, &bases, "bases: Int32Array") ||
+      !get_view(env, a[5], napi_int32_array, &rows, "rows: Int32Array") || !get_i64(env, a[6], &count)) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_type_error(env, NULL, "polyphase: bad arguments");
+    return NULL;
+  }
+  if (count < 0 || taps < 1 || (int64_t)bases.length < count || (int64_t)rows.length < count) {
+    napi_throw_range_error(env, NULL, "polyphase: count exceeds bases/rows");
+    return NULL;
+  }
+  const double *d[MAX_CH];
+  float *o[MAX_CH];
+  int64_t dlen = -1;
+  for (uint32_t c = 0; c < nd; c++) {
+    napi_value e;
+    view vd, vo;
+    CHECK(napi_get_element(env, a[0], c, &e));
+    if (!get_view(env, e, napi_float64_array, &vd, "data[c]: Float64Array")) return NULL;
+    CHECK(napi_get_element(env, a[1], c, &e));
+    if (!get_view(env, e, napi_float32_array, &vo, "out[c]: Float32Array")) return NULL;
+    if ((int64_t)vo.length < count) {
+      napi_throw_range_error(env, NULL, "polyphase: out[c] shorter than count");
+      return NULL;
+    }
+    if (dlen < 0 || (int64_t)vd.length < dlen) dlen = (int64_t)vd.length;
+    d[c] = vd.data;
+    o[c] = vo.data;
+  }
+  /* Bounds: every row and every input window must lie inside its array. */
+  const int32_t *bs = bases.data, *rs = rows.data;
+  for (int64_t q = 0; q < count; q++) {
+    if (rs[q] < 0 || (int64_t)rs[q] + taps > (int64_t)table.length || bs[q] < 0 ||
+        (nd > 0 && (int64_t)bs[q] + taps > dlen)) {
+      napi_throw_range_error(env, NULL, "polyphase: a kernel window falls outside its array");
+      return NULL;
+    }
+  }
+#if CELM_X86
+  if (use_simd && have_avx2()) {
+    polyphase_avx2(d, o, (int)nd, table.data, taps, bs, rs, count);
+    return NULL;
+  }
+#endif
+  const double *tab = table.data;
+  for (int64_t q = 0; q < count; q++) {
+    const double *w = tab + rs[q];
+    for (uint32_t c = 0; c < nd; c++) o[c][q] = dot4_scalar(d[c] + bs[q], w, taps);
+  }
+  return NULL;
+}
+
+/* ---------- Welch PSD (spectral.ts) ---------- */
+
+/*
+ * welchPsd(x, from, length, win, noverlap, buf, out, psd, bitrev, twiddles, scale) -> windows:
+ * Welch.psd. x is a Float32Array or Float64Array; win has nperseg values; buf nfft; out 2 nfft.
+ */
+static napi_value js_welch(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value a[11];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 11) {
+    napi_throw_type_error(env, NULL, "welchPsd: 11 arguments");
+    return NULL;
+  }
+  bool isTa = false;
+  view x, win, buf, out, psd, bitrev, tw;
+  CHECK(napi_is_typedarray(env, a[0], &isTa));
+  if (!isTa) {
+    napi_throw_type_error(env, NULL, "welchPsd: x must be a Float32Array or Float64Array");
+    return NULL;
+  }
+  napi_value ab;
+  size_t off;
+  CHECK(napi_get_typedarray_info(env, a[0], &x.type, &x.length, &x.data, &ab, &off));
+  if (x.type != napi_float32_array && x.type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "welchPsd: x must be a Float32Array or Float64Array");
+    return NULL;
+  }
+  int64_t from, length, noverlap;
+  double scale;
+  if (!get_i64(env, a[1], &from) || !get_i64(env, a[2], &length) ||
+      !get_view(env, a[3], napi_float64_array, &win, "win: Float64Array") || !get_i64(env, a[4], &noverlap) ||
+      !get_view(env, a[5], napi_float64_array, &buf, "buf: Float64Array") ||
+      !get_view(env, a[6], napi_float64_array, &out, "out: Float64Array") ||
+      !get_view(env, a[7], napi_float64_array, &psd, "psd: Float64Array") ||
+      !get_view(env, a[8], napi_int32_array, &bitrev, "bitrev: Int32Array") ||
+      !get_view(env, a[9], napi_float64_array, &tw, "twiddles: Float64Array") ||
+      napi_get_value_double(env, a[10], &scale) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_type_error(env, NULL, "welchPsd: bad arguments");
+    return NULL;
+  }
+  const int64_t nperseg = (int64_t)win.length, nfft = (int64_t)buf.length, half = nfft / 2;
+  const int64_t step = nperseg - noverlap;
+  if (!is_pow2(nfft) || nfft < nperseg || (int64_t)out.length != 2 * nfft || (int64_t)psd.length < half + 1 ||
+      step < 1 || from < 0 || length < 0 || from + length > (int64_t)x.length) {
+    napi_throw_range_error(env, NULL, "welchPsd: sizes do not match");
+    return NULL;
+  }
+  if (!check_plan(env, nfft, &bitrev, &tw)) return NULL;
+  double *P = psd.data, *B = buf.data, *O = out.data;
+  const double *W = win.data;
+  for (int64_t k = 0; k < (int64_t)psd.length; k++) P[k] = 0;
+  int64_t windows = 0;
+  for (int64_t s = from; s + nperseg <= from + length; s += step) {
+    double mean = 0;
+    if (x.type == napi_float32_array) {
+      const float *xs = (const float *)x.data + s;
+      for (int64_t i = 0; i < nperseg; i++) mean += xs[i];
+      mean /= (double)nperseg;
+      for (int64_t i = 0; i < nperseg; i++) B[i] = ((double)xs[i] - mean) * W[i];
+    } else {
+      const double *xs = (const double *)x.data + s;
+      for (int64_t i = 0; i < nperseg; i++) mean += xs[i];
+      mean /= (double)nperseg;
+      for (int64_t i = 0; i < nperseg; i++) B[i] = (xs[i] - mean) * W[i];
+    }
+    /* buf[nperseg..nfft) stays zero: Welch never writes there */
+    fft_real(O, B, bitrev.data, tw.data, nfft);
+    for (int64_t k = 0; k <= half; k++) {
+      const double p = O[2 * k] * O[2 * k] + O[2 * k + 1] * O[2 * k + 1];
+      P[k] += k == 0 || k == half ? p : 2 * p;
+    }
+    windows++;
+  }
+  if (windows > 0) {
+    const double sc = scale / (double)windows;
+    for (int64_t k = 0; k < (int64_t)psd.length; k++) P[k] *= sc;
+  }
+  napi_value r;
+  CHECK(napi_create_int64(env, windows, &r));
+  return r;
+}
+
+/* setSimd(on): use the AVX2 paths when the CPU has them (default) or the scalar ones. Returns the previous. */
+static napi_value js_set_simd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  bool on = true;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc >= 1) CHECK(napi_get_value_bool(env, a[0], &on));
+  napi_value r;
+  CHECK(napi_get_boolean(env, use_simd != 0, &r));
+  use_simd = on ? 1 : 0;
+  return r;
+}
+
+/* info(): what this build does ({ simd: 'avx2' | 'none' }). */
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value o, s;
+#if CELM_X86
+  const char *simd = use_simd && have_avx2() ? "avx2" : "none";
+#else
+  const char *simd = "none";
+#endif
+  CHECK(napi_create_object(env, &o));
+  CHECK(napi_create_string_utf8(env, simd, NAPI_AUTO_LENGTH, &s));
+  CHECK(napi_set_named_property(env, o, "simd", s));
+  return o;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor p[] = {
+      {"fft", NULL, js_fft, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fftReal", NULL, js_fft_real, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"firPair", NULL, js_fir_pair, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"polyphase", NULL, js_polyphase, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"welchPsd", NULL, js_welch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setSimd", NULL, js_set_simd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof p / sizeof p[0], p) != napi_ok) return NULL;
+  return exports;
+}
