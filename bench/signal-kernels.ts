@@ -114,7 +114,10 @@ for (let r = 0; r < repeat; r++) {
     useNativeSignal(mode === 'native');
     const load = loadavg()[0];
     const res = run();
-    for (const k of ['filter', 'resample', 'welch'] as const) (rows[`${mode} ${k}`] ??= []).push(res[k]);
+    for (const k of ['filter', 'resample', 'welch'] as const) {
+      const key = `${mode} ${k}`;
+      rows[key] = [...(rows[key] ?? []), res[k]];
+    }
     console.log(
       `round ${r + 1} ${mode.padEnd(6)} filter ${res.filter.toFixed(3)} s  resample ${res.resample.toFixed(3)} s  welch ${res.welch.toFixed(3)} s CPU  (load ${load.toFixed(2)} -> ${loadavg()[0].toFixed(2)})`,
     );

@@ -15,6 +15,7 @@
  * MNE's two passes exactly except within half a notch kernel (3.3 s) of a block's ends, where MNE pads
  * the band-passed signal again for its second pass.
  */
+import { copyInto } from './arrays.js';
 import { complexFft, complexIfft, type Fft, fftOf, nextPow2 } from './fft.js';
 import { nativeSignal } from './native.js';
 
@@ -363,17 +364,16 @@ export class FirStream {
       const take = Math.min(to - i, L - this.fill);
       const base = M - 1 + this.fill;
       for (let c = 0; c < this.nChannels; c++) {
-        const b = this.bufs[c];
         const xc = x[c];
-        for (let k = 0; k < take; k++) b[base + k] = xc[i + k];
+        copyInto(this.bufs[c], base, xc, i, i + take);
         if (isSignal) {
+          // The last min(take, R) samples into the tail ring at tailPos (wrapping once at most).
           const t = this.tail[c];
           const R = t.length;
-          let p = this.tailPos;
-          for (let k = Math.max(0, take - R); k < take; k++) {
-            t[p] = xc[i + k];
-            p = p + 1 === R ? 0 : p + 1;
-          }
+          const from = i + take - Math.min(take, R);
+          const first = Math.min(i + take - from, R - this.tailPos);
+          copyInto(t, this.tailPos, xc, from, from + first);
+          copyInto(t, 0, xc, from + first, i + take);
         }
       }
       if (isSignal) {

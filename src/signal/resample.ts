@@ -10,6 +10,7 @@
  * the measured difference. Output length is round(n * fsOut / fsIn), as in MNE; sample k is at time
  * k / fsOut from the block's first input sample. Edges are padded by odd reflection, as MNE does.
  */
+import { copyInto } from './arrays.js';
 import { nativeSignal } from './native.js';
 
 export interface ResampleOptions {
@@ -294,11 +295,7 @@ export class ResampleStream {
         return nd;
       });
     }
-    for (let c = 0; c < this.nChannels; c++) {
-      const d = this.data[c];
-      const xc = x[c];
-      for (let j = 0; j < n; j++) d[this.len + j] = xc[j];
-    }
+    for (let c = 0; c < this.nChannels; c++) copyInto(this.data[c], this.len, x[c], 0, n);
     this.len += n;
   }
 
