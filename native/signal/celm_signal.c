@@ -21,8 +21,6 @@
  *  - float64 -> float32 stores round to nearest even, as stores into a Float32Array do.
  * Change the JavaScript and this file together (and the tests will say if they drift apart).
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -180,26 +178,69 @@ static int use_simd = 1; /* setSimd(false) forces the scalar stages (tests compa
 /* Butterflies per stage table (see the Fft constructor): count = (len >> 3) + 1, 6 doubles each. */
 static int64_t stage_table_len(int64_t len) { return 6 * ((len >> 3) + 1); }
 
+/*
+ * Stages are run depth first: a group of `len` values needs only the four groups of len / 4 inside it
+ * from the stage before, so once a group fits in L2 all of its stages run there before the next group
+ * is touched (breadth first, every stage of a 65536-point transform would stream 1 MB through memory).
+ * Every butterfly still sees the same operands: the order of independent butterflies is all that changes.
+ */
+#ifndef CELM_FFT_BLOCK
+#define CELM_FFT_BLOCK 32768 /* doubles (256 KiB): below this a group's stages run breadth first */
+#endif
+
+typedef struct {
+  const double *data;
+  const int32_t *bitrev;
+  int64_t step0, len[32];
+  const double *tw[32];
+  double sign;
+  int simd;
+} fft_run;
+
+static void run_stage(const fft_run *r, double *out, int64_t size, int k) {
+#if CELM_X86
+  if (r->simd) {
+    stage_avx2(out, r->tw[k], size, r->len[k], r->sign);
+    return;
+  }
+#endif
+  stage_scalar(out, r->tw[k], size, r->len[k], r->sign);
+}
+
+/* out[off, off + len[k]) through the first step and stages 1..k. */
+static void fft_rec(const fft_run *r, double *out, int64_t off, int k) {
+  if (k == 0 || r->len[k] <= CELM_FFT_BLOCK) {
+    first_step(out + off, r->data, r->bitrev + off / r->len[0], r->len[k], r->step0, r->len[0], r->sign);
+    for (int j = 1; j <= k; j++) run_stage(r, out + off, r->len[k], j);
+    return;
+  }
+  const int64_t q = r->len[k] >> 2;
+  for (int i = 0; i < 4; i++) fft_rec(r, out, off + i * q, k - 1);
+  run_stage(r, out + off, r->len[k], k);
+}
+
 static void fft_complex(double *out, const double *data, const int32_t *bitrev, const double *tw,
                         int64_t size, int inverse) {
   const fft_shape sh = shape_of(size);
-  const int64_t csize = sh.csize;
-  int64_t step = (int64_t)1 << sh.width;
-  int64_t len = (csize / step) << 1;
-  const double sign = inverse ? -1.0 : 1.0;
-  first_step(out, data, bitrev, csize, step, len, sign);
+  fft_run r;
+  r.data = data;
+  r.bitrev = bitrev;
+  r.sign = inverse ? -1.0 : 1.0;
+  r.step0 = (int64_t)1 << sh.width;
+  r.len[0] = (sh.csize / r.step0) << 1;
 #if CELM_X86
-  const int simd = use_simd && have_avx2();
+  r.simd = use_simd && have_avx2();
+#else
+  r.simd = 0;
 #endif
-  for (step >>= 2; step >= 2; step >>= 2) {
-    len = (csize / step) << 1;
-#if CELM_X86
-    if (simd) stage_avx2(out, tw, csize, len, sign);
-    else
-#endif
-      stage_scalar(out, tw, csize, len, sign);
-    tw += stage_table_len(len);
+  int k = 0;
+  for (int64_t step = r.step0 >> 2; step >= 2; step >>= 2) {
+    k++;
+    r.len[k] = (sh.csize / step) << 1;
+    r.tw[k] = tw;
+    tw += stage_table_len(r.len[k]);
   }
+  fft_rec(&r, out, 0, k);
 }
 
 /* Real-input transform (Fft.real): bins 0..size/2 of interleaved `out`. */
@@ -277,7 +318,154 @@ static void fft_real(double *out, const double *data, const int32_t *bitrev, con
   }
 }
 
-/* ---------- N-API plumbing ---------- */
+static int is_pow2(int64_t n) { return n > 1 && (n & (n - 1)) == 0; }
+
+/* The bit-reversal table has 2^width entries; twiddles: the stages' tables back to back. */
+static int64_t twiddle_len(int64_t size) {
+  const fft_shape sh = shape_of(size);
+  int64_t n = 0;
+  for (int64_t step = ((int64_t)1 << sh.width) >> 2; step >= 2; step >>= 2) n += stage_table_len((sh.csize / step) << 1);
+  return n;
+}
+
+/* ---------- overlap-save block (FirStream.block, filter.ts) ---------- */
+
+/* work = [x0, y0, x1, y1, ...] (y = 0 when NULL); spec = FFT(work) * H; work = unscaled IFFT(spec). */
+static void fir_pair(const double *x, const double *y, const double *h, double *w, double *s, const int32_t *bitrev,
+                     const double *twf, const double *twi, int64_t N) {
+  for (int64_t k = 0; k < N; k++) {
+    w[2 * k] = x[k];
+    w[2 * k + 1] = y ? y[k] : 0;
+  }
+  fft_complex(s, w, bitrev, twf, N, 0);
+  for (int64_t k = 0; k < 2 * N; k += 2) {
+    const double re = s[k] * h[k] - s[k + 1] * h[k + 1];
+    const double im = s[k] * h[k + 1] + s[k + 1] * h[k];
+    s[k] = re;
+    s[k + 1] = im;
+  }
+  fft_complex(w, s, bitrev, twi, N, 1);
+}
+
+/* ---------- polyphase resampling (resample.ts) ---------- */
+
+/* One output of one channel: four partial sums over t = 0, 4, 8, ... then the tail into s0. */
+static inline float dot4_scalar(const double *d, const double *w, int64_t taps) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t t = 0;
+  for (; t + 3 < taps; t += 4) {
+    s0 += d[t] * w[t];
+    s1 += d[t + 1] * w[t + 1];
+    s2 += d[t + 2] * w[t + 2];
+    s3 += d[t + 3] * w[t + 3];
+  }
+  for (; t < taps; t++) s0 += d[t] * w[t];
+  return (float)(s0 + s1 + s2 + s3);
+}
+
+#if CELM_X86
+/*
+ * The same with the four partial sums as the four lanes of one register (lane i: t = i mod 4), for
+ * four channels at once: their four independent add chains overlap (one alone waits on add latency)
+ * and each weight is loaded once. The tail goes into lane 0 (s0), then ((s0 + s1) + s2) + s3.
+ */
+__attribute__((target("avx2"))) static inline float finish_avx2(__m256d s, const double *d, const double *w,
+                                                                  int64_t t, int64_t taps) {
+  __m128d lo = _mm256_castpd256_pd128(s), hi = _mm256_extractf128_pd(s, 1);
+  double s0 = _mm_cvtsd_f64(lo), s1 = _mm_cvtsd_f64(_mm_unpackhi_pd(lo, lo));
+  const double s2 = _mm_cvtsd_f64(hi), s3 = _mm_cvtsd_f64(_mm_unpackhi_pd(hi, hi));
+  for (; t < taps; t++) s0 += d[t] * w[t];
+  return (float)(s0 + s1 + s2 + s3);
+}
+
+__attribute__((target("avx2"))) static void polyphase_avx2(const double **d, float **o, int nch, const double *table,
+                                                            int64_t taps, const int32_t *bases, const int32_t *rows,
+                                                            int64_t count) {
+  const int64_t body = taps & ~(int64_t)3;
+  for (int64_t q = 0; q < count; q++) {
+    const double *w = table + rows[q];
+    const int64_t b = bases[q];
+    int c = 0;
+    for (; c + 3 < nch; c += 4) {
+      const double *d0 = d[c] + b, *d1 = d[c + 1] + b, *d2 = d[c + 2] + b, *d3 = d[c + 3] + b;
+      __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+      for (int64_t t = 0; t < body; t += 4) {
+        const __m256d wt = _mm256_loadu_pd(w + t);
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(_mm256_loadu_pd(d0 + t), wt));
+        s1 = _mm256_add_pd(s1, _mm256_mul_pd(_mm256_loadu_pd(d1 + t), wt));
+        s2 = _mm256_add_pd(s2, _mm256_mul_pd(_mm256_loadu_pd(d2 + t), wt));
+        s3 = _mm256_add_pd(s3, _mm256_mul_pd(_mm256_loadu_pd(d3 + t), wt));
+      }
+      o[c][q] = finish_avx2(s0, d0, w, body, taps);
+      o[c + 1][q] = finish_avx2(s1, d1, w, body, taps);
+      o[c + 2][q] = finish_avx2(s2, d2, w, body, taps);
+      o[c + 3][q] = finish_avx2(s3, d3, w, body, taps);
+    }
+    for (; c < nch; c++) {
+      const double *dc = d[c] + b;
+      __m256d s0 = _mm256_setzero_pd();
+      for (int64_t t = 0; t < body; t += 4) s0 = _mm256_add_pd(s0, _mm256_mul_pd(_mm256_loadu_pd(dc + t), _mm256_loadu_pd(w + t)));
+      o[c][q] = finish_avx2(s0, dc, w, body, taps);
+    }
+  }
+}
+#endif
+
+static void polyphase_all(const double **d, float **o, int nch, const double *table, int64_t taps,
+                         const int32_t *bases, const int32_t *rows, int64_t count) {
+#if CELM_X86
+  if (use_simd && have_avx2()) {
+    polyphase_avx2(d, o, nch, table, taps, bases, rows, count);
+    return;
+  }
+#endif
+  for (int64_t q = 0; q < count; q++) {
+    const double *w = table + rows[q];
+    for (int c = 0; c < nch; c++) o[c][q] = dot4_scalar(d[c] + bases[q], w, taps);
+  }
+}
+
+/* ---------- Welch PSD (spectral.ts) ---------- */
+
+/* Welch.psd of x[from, from + length) (float or double samples): returns the number of windows. */
+#define WELCH_BODY(T)                                                                         \
+  for (int64_t s = from; s + nperseg <= from + length; s += step) {                            \
+    const T *xs = (const T *)x + s;                                                           \
+    double mean = 0;                                                                          \
+    for (int64_t i = 0; i < nperseg; i++) mean += xs[i];                                      \
+    mean /= (double)nperseg;                                                                  \
+    for (int64_t i = 0; i < nperseg; i++) buf[i] = ((double)xs[i] - mean) * win[i];           \
+    /* buf[nperseg, nfft) stays zero: nothing writes there */                                 \
+    fft_real(out, buf, bitrev, tw, nfft);                                                     \
+    for (int64_t k = 0; k <= half; k++) {                                                     \
+      const double p = out[2 * k] * out[2 * k] + out[2 * k + 1] * out[2 * k + 1];             \
+      psd[k] += k == 0 || k == half ? p : 2 * p;                                              \
+    }                                                                                         \
+    windows++;                                                                                \
+  }
+
+static int64_t welch_psd(const void *x, int isFloat, int64_t from, int64_t length, const double *win,
+                         int64_t nperseg, int64_t step, double *buf, int64_t nfft, double *out, double *psd,
+                         int64_t npsd, const int32_t *bitrev, const double *tw, double scale) {
+  const int64_t half = nfft / 2;
+  int64_t windows = 0;
+  for (int64_t k = 0; k < npsd; k++) psd[k] = 0;
+  if (isFloat) {
+    WELCH_BODY(float)
+  } else {
+    WELCH_BODY(double)
+  }
+  if (windows > 0) {
+    const double sc = scale / (double)windows;
+    for (int64_t k = 0; k < npsd; k++) psd[k] *= sc;
+  }
+  return windows;
+}
+
+/* ---------- N-API plumbing (left out with -DCELM_SIGNAL_KERNELS_ONLY, for C benchmarks of the kernels) ---------- */
+#ifndef CELM_SIGNAL_KERNELS_ONLY
+#define NAPI_VERSION 8
+#include <node_api.h>
 
 #define CHECK(call)                                                                            \
   do {                                                                                         \
@@ -312,16 +500,6 @@ static int get_view(napi_env env, napi_value v, napi_typedarray_type want, view 
 
 static int get_i64(napi_env env, napi_value v, int64_t *out) {
   return napi_get_value_int64(env, v, out) == napi_ok;
-}
-
-static int is_pow2(int64_t n) { return n > 1 && (n & (n - 1)) == 0; }
-
-/* The bit-reversal table has 2^width entries; twiddles: the stages' tables back to back. */
-static int64_t twiddle_len(int64_t size) {
-  const fft_shape sh = shape_of(size);
-  int64_t n = 0;
-  for (int64_t step = ((int64_t)1 << sh.width) >> 2; step >= 2; step >>= 2) n += stage_table_len((sh.csize / step) << 1);
-  return n;
 }
 
 static int check_plan(napi_env env, int64_t size, const view *bitrev, const view *tw) {
@@ -410,61 +588,9 @@ static napi_value js_fir_pair(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!check_plan(env, N, &bitrev, &twf) || !check_plan(env, N, &bitrev, &twi)) return NULL;
-  double *w = work.data, *s = spec.data;
-  const double *x = va.data, *y = hasB ? vb.data : NULL, *h = H.data;
-  for (int64_t k = 0; k < N; k++) {
-    w[2 * k] = x[k];
-    w[2 * k + 1] = y ? y[k] : 0;
-  }
-  fft_complex(s, w, bitrev.data, twf.data, N, 0);
-  for (int64_t k = 0; k < 2 * N; k += 2) {
-    const double re = s[k] * h[k] - s[k + 1] * h[k + 1];
-    const double im = s[k] * h[k + 1] + s[k + 1] * h[k];
-    s[k] = re;
-    s[k + 1] = im;
-  }
-  fft_complex(w, s, bitrev.data, twi.data, N, 1);
+  fir_pair(va.data, hasB ? vb.data : NULL, H.data, work.data, spec.data, bitrev.data, twf.data, twi.data, N);
   return NULL;
 }
-
-/* ---------- polyphase resampling (resample.ts) ---------- */
-
-/* One output of one channel: four partial sums over t = 0, 4, 8, ... then the tail into s0. */
-static inline float dot4_scalar(const double *d, const double *w, int64_t taps) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t t = 0;
-  for (; t + 3 < taps; t += 4) {
-    s0 += d[t] * w[t];
-    s1 += d[t + 1] * w[t + 1];
-    s2 += d[t + 2] * w[t + 2];
-    s3 += d[t + 3] * w[t + 3];
-  }
-  for (; t < taps; t++) s0 += d[t] * w[t];
-  return (float)(s0 + s1 + s2 + s3);
-}
-
-#if CELM_X86
-/* The same with the four partial sums as the four lanes of one register (lane i: t = i mod 4). */
-__attribute__((target("avx2"))) static inline float dot4_avx2(const double *d, const double *w, int64_t taps) {
-  __m256d s = _mm256_setzero_pd();
-  int64_t t = 0;
-  for (; t + 3 < taps; t += 4) s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(d + t), _mm256_loadu_pd(w + t)));
-  double v[4];
-  _mm256_storeu_pd(v, s);
-  for (; t < taps; t++) v[0] += d[t] * w[t];
-  return (float)(v[0] + v[1] + v[2] + v[3]);
-}
-
-__attribute__((target("avx2"))) static void polyphase_avx2(const double **d, float **o, int nch, const double *table,
-                                                            int64_t taps, const int32_t *bases, const int32_t *rows,
-                                                            int64_t count) {
-  for (int64_t q = 0; q < count; q++) {
-    const double *w = table + rows[q];
-    const int64_t b = bases[q];
-    for (int c = 0; c < nch; c++) o[c][q] = dot4_avx2(d[c] + b, w, taps);
-  }
-}
-#endif
 
 /*
  * polyphase(data[], out[], table, taps, bases, rows, count): out[c][q] = sum_t data[c][bases[q] + t] *
@@ -524,21 +650,9 @@ static napi_value js_polyphase(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-#if CELM_X86
-  if (use_simd && have_avx2()) {
-    polyphase_avx2(d, o, (int)nd, table.data, taps, bs, rs, count);
-    return NULL;
-  }
-#endif
-  const double *tab = table.data;
-  for (int64_t q = 0; q < count; q++) {
-    const double *w = tab + rs[q];
-    for (uint32_t c = 0; c < nd; c++) o[c][q] = dot4_scalar(d[c] + bs[q], w, taps);
-  }
+polyphase_all(d, o, (int)nd, table.data, taps, bs, rs, count);
   return NULL;
 }
-
-/* ---------- Welch PSD (spectral.ts) ---------- */
 
 /*
  * welchPsd(x, from, length, win, noverlap, buf, out, psd, bitrev, twiddles, scale) -> windows:
@@ -589,35 +703,9 @@ static napi_value js_welch(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!check_plan(env, nfft, &bitrev, &tw)) return NULL;
-  double *P = psd.data, *B = buf.data, *O = out.data;
-  const double *W = win.data;
-  for (int64_t k = 0; k < (int64_t)psd.length; k++) P[k] = 0;
-  int64_t windows = 0;
-  for (int64_t s = from; s + nperseg <= from + length; s += step) {
-    double mean = 0;
-    if (x.type == napi_float32_array) {
-      const float *xs = (const float *)x.data + s;
-      for (int64_t i = 0; i < nperseg; i++) mean += xs[i];
-      mean /= (double)nperseg;
-      for (int64_t i = 0; i < nperseg; i++) B[i] = ((double)xs[i] - mean) * W[i];
-    } else {
-      const double *xs = (const double *)x.data + s;
-      for (int64_t i = 0; i < nperseg; i++) mean += xs[i];
-      mean /= (double)nperseg;
-      for (int64_t i = 0; i < nperseg; i++) B[i] = (xs[i] - mean) * W[i];
-    }
-    /* buf[nperseg..nfft) stays zero: Welch never writes there */
-    fft_real(O, B, bitrev.data, tw.data, nfft);
-    for (int64_t k = 0; k <= half; k++) {
-      const double p = O[2 * k] * O[2 * k] + O[2 * k + 1] * O[2 * k + 1];
-      P[k] += k == 0 || k == half ? p : 2 * p;
-    }
-    windows++;
-  }
-  if (windows > 0) {
-    const double sc = scale / (double)windows;
-    for (int64_t k = 0; k < (int64_t)psd.length; k++) P[k] *= sc;
-  }
+  const int64_t windows = welch_psd(x.data, x.type == napi_float32_array, from, length, win.data, nperseg, step,
+                                    buf.data, nfft, out.data, psd.data, (int64_t)psd.length, bitrev.data, tw.data,
+                                    scale);
   napi_value r;
   CHECK(napi_create_int64(env, windows, &r));
   return r;
@@ -664,3 +752,4 @@ NAPI_MODULE_INIT() {
   if (napi_define_properties(env, exports, sizeof p / sizeof p[0], p) != napi_ok) return NULL;
   return exports;
 }
+#endif /* CELM_SIGNAL_KERNELS_ONLY */
