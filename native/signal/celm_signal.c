@@ -243,6 +243,90 @@ static void fft_complex(double *out, const double *data, const int32_t *bitrev, 
   fft_rec(&r, out, 0, k);
 }
 
+/* One butterfly i (even, 0 <= i <= len / 8) of a real-transform stage, as in Fft.real. */
+static inline void real_bfly(double *out, const double *t, int64_t outOff, int64_t i, int64_t len) {
+  const int64_t halfLen = len >> 1, quarterLen = halfLen >> 1, hquarterLen = quarterLen >> 1;
+  const int64_t A = outOff + i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
+  const double Ar = out[A], Ai = out[A + 1];
+  const double Br = out[B], Bi = out[B + 1];
+  const double Cr = out[C], Ci = out[C + 1];
+  const double Dr = out[D], Di = out[D + 1];
+  const double MBr = Br * t[0] - Bi * t[1];
+  const double MBi = Br * t[1] + Bi * t[0];
+  const double MCr = Cr * t[2] - Ci * t[3];
+  const double MCi = Cr * t[3] + Ci * t[2];
+  const double MDr = Dr * t[4] - Di * t[5];
+  const double MDi = Dr * t[5] + Di * t[4];
+  const double T0r = Ar + MCr, T0i = Ai + MCi;
+  const double T1r = Ar - MCr, T1i = Ai - MCi;
+  const double T2r = MBr + MDr, T2i = MBi + MDi;
+  const double T3r = MBr - MDr, T3i = MBi - MDi;
+  out[A] = T0r + T2r;
+  out[A + 1] = T0i + T2i;
+  out[B] = T1r + T3i;
+  out[B + 1] = T1i - T3r;
+  if (i == 0) {
+    out[C] = T0r - T2r;
+    out[C + 1] = T0i - T2i;
+    return;
+  }
+  if (i == hquarterLen) return;
+  const int64_t SA = outOff + quarterLen - i, SB = outOff + halfLen - i;
+  /* ST0 = conj(T1), ST1 = conj(T0), ST2 = -(T3i, T3r), ST3 = -(T2i, T2r) */
+  out[SA] = T1r + -T3i;
+  out[SA + 1] = -T1i + -T3r;
+  out[SB] = T0r + -T2r;
+  out[SB + 1] = -T0i - -T2i;
+}
+
+#if CELM_X86
+/*
+ * A real-transform stage with the butterflies strictly between 0 and len / 8 taken two at a time. They
+ * are independent: each reads the lower halves of its group's quarters and writes its own slots there
+ * plus mirrored slots in the upper halves of the first two quarters, which no butterfly reads. Per
+ * butterfly the operations are real_bfly's (see stage_avx2 for the complex products); the mirrored
+ * values use x + (-y) and x - (-y) = x + y, which IEEE 754 defines to be the same operations.
+ */
+__attribute__((target("avx2"))) static void real_stage_avx2(double *out, const double *tw, int64_t size, int64_t len) {
+  const int64_t halfLen = len >> 1, quarterLen = halfLen >> 1, hq = quarterLen >> 1;
+  const __m256d oddNeg = _mm256_set_pd(-0.0, 0.0, -0.0, 0.0);
+  const __m256d evenNeg = _mm256_set_pd(0.0, -0.0, 0.0, -0.0);
+  const __m256d allNeg = _mm256_set1_pd(-0.0);
+  for (int64_t outOff = 0; outOff < size; outOff += len) {
+    real_bfly(out, tw, outOff, 0, len);
+    int64_t i = 2;
+    for (; i + 2 < hq; i += 4) {
+      const double *t = tw + 3 * i;
+      double *pA = out + outOff + i, *pB = pA + quarterLen, *pC = pB + quarterLen, *pD = pC + quarterLen;
+      const __m256d a = _mm256_loadu_pd(pA), b = _mm256_loadu_pd(pB);
+      const __m256d c = _mm256_loadu_pd(pC), d = _mm256_loadu_pd(pD);
+      const __m256d tB = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(t)), _mm_loadu_pd(t + 6), 1);
+      const __m256d tC = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(t + 2)), _mm_loadu_pd(t + 8), 1);
+      const __m256d tD = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(t + 4)), _mm_loadu_pd(t + 10), 1);
+      const __m256d MB = _mm256_addsub_pd(_mm256_mul_pd(b, _mm256_movedup_pd(tB)),
+                                          _mm256_mul_pd(_mm256_permute_pd(b, 5), _mm256_permute_pd(tB, 15)));
+      const __m256d MC = _mm256_addsub_pd(_mm256_mul_pd(c, _mm256_movedup_pd(tC)),
+                                          _mm256_mul_pd(_mm256_permute_pd(c, 5), _mm256_permute_pd(tC, 15)));
+      const __m256d MD = _mm256_addsub_pd(_mm256_mul_pd(d, _mm256_movedup_pd(tD)),
+                                          _mm256_mul_pd(_mm256_permute_pd(d, 5), _mm256_permute_pd(tD, 15)));
+      const __m256d T0 = _mm256_add_pd(a, MC);
+      const __m256d T1 = _mm256_sub_pd(a, MC);
+      const __m256d T2 = _mm256_add_pd(MB, MD);
+      const __m256d T3 = _mm256_sub_pd(MB, MD);
+      const __m256d T3s = _mm256_permute_pd(T3, 5); /* [T3i, T3r] */
+      _mm256_storeu_pd(pA, _mm256_add_pd(T0, T2));
+      _mm256_storeu_pd(pB, _mm256_add_pd(T1, _mm256_xor_pd(T3s, oddNeg)));
+      /* mirrored: [T1r + -T3i, -T1i + -T3r] and [T0r + -T2r, -T0i + T2i], butterfly i + 2 first */
+      const __m256d SA = _mm256_add_pd(_mm256_xor_pd(T1, oddNeg), _mm256_xor_pd(T3s, allNeg));
+      const __m256d SB = _mm256_add_pd(_mm256_xor_pd(T0, oddNeg), _mm256_xor_pd(T2, evenNeg));
+      _mm256_storeu_pd(out + outOff + quarterLen - i - 2, _mm256_permute2f128_pd(SA, SA, 1));
+      _mm256_storeu_pd(out + outOff + halfLen - i - 2, _mm256_permute2f128_pd(SB, SB, 1));
+    }
+    for (; i <= hq; i += 2) real_bfly(out, tw + 3 * i, outOff, i, len);
+  }
+}
+#endif
+
 /* Real-input transform (Fft.real): bins 0..size/2 of interleaved `out`. */
 static void fft_real(double *out, const double *data, const int32_t *bitrev, const double *tw, int64_t size) {
   const fft_shape sh = shape_of(size);
@@ -277,43 +361,12 @@ static void fft_real(double *out, const double *data, const int32_t *bitrev, con
   }
   for (step >>= 2; step >= 2; step >>= 2) {
     len = (csize / step) << 1;
-    const int64_t halfLen = len >> 1, quarterLen = halfLen >> 1, hquarterLen = quarterLen >> 1;
-    for (int64_t outOff = 0; outOff < csize; outOff += len) {
-      const double *t = tw;
-      for (int64_t i = 0; i <= hquarterLen; i += 2, t += 6) {
-        const int64_t A = outOff + i, B = A + quarterLen, C = B + quarterLen, D = C + quarterLen;
-        const double Ar = out[A], Ai = out[A + 1];
-        const double Br = out[B], Bi = out[B + 1];
-        const double Cr = out[C], Ci = out[C + 1];
-        const double Dr = out[D], Di = out[D + 1];
-        const double MBr = Br * t[0] - Bi * t[1];
-        const double MBi = Br * t[1] + Bi * t[0];
-        const double MCr = Cr * t[2] - Ci * t[3];
-        const double MCi = Cr * t[3] + Ci * t[2];
-        const double MDr = Dr * t[4] - Di * t[5];
-        const double MDi = Dr * t[5] + Di * t[4];
-        const double T0r = Ar + MCr, T0i = Ai + MCi;
-        const double T1r = Ar - MCr, T1i = Ai - MCi;
-        const double T2r = MBr + MDr, T2i = MBi + MDi;
-        const double T3r = MBr - MDr, T3i = MBi - MDi;
-        out[A] = T0r + T2r;
-        out[A + 1] = T0i + T2i;
-        out[B] = T1r + T3i;
-        out[B + 1] = T1i - T3r;
-        if (i == 0) {
-          out[C] = T0r - T2r;
-          out[C + 1] = T0i - T2i;
-          continue;
-        }
-        if (i == hquarterLen) continue;
-        const int64_t SA = outOff + quarterLen - i, SB = outOff + halfLen - i;
-        /* ST0 = conj(T1), ST1 = conj(T0), ST2 = -(T3i, T3r), ST3 = -(T2i, T2r) */
-        out[SA] = T1r + -T3i;
-        out[SA + 1] = -T1i + -T3r;
-        out[SB] = T0r + -T2r;
-        out[SB + 1] = -T0i - -T2i;
-      }
-    }
+#if CELM_X86
+    if (use_simd && have_avx2()) real_stage_avx2(out, tw, csize, len);
+    else
+#endif
+      for (int64_t outOff = 0; outOff < csize; outOff += len)
+        for (int64_t i = 0; i <= (len >> 3); i += 2) real_bfly(out, tw + 3 * i, outOff, i, len);
     tw += stage_table_len(len);
   }
 }
