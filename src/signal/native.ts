@@ -90,7 +90,10 @@ export function loadSignalAddon(): SignalAddon | null {
   loaded = null;
   const path = signalAddonPath();
   if (!path) {
-    loadError = `${ADDON} is not built (npm run build:native)`;
+    const env = process.env.CELM_SIGNAL_ADDON;
+    loadError = env
+      ? `CELM_SIGNAL_ADDON=${env} does not exist`
+      : `${ADDON} is not built (npm run build:native)`;
     return null;
   }
   try {
