@@ -9,6 +9,7 @@
       "defines": ["NAPI_VERSION=8"],
       # -ffp-contract=off: no fused multiply-add (JavaScript rounds every product); never -ffast-math.
       "cflags": ["-std=gnu11", "-O3", "-ffp-contract=off", "-fno-fast-math", "-Wextra", "-Wno-unused-parameter"],
+      "libraries": ["-lm"],
       "xcode_settings": {
         "OTHER_CFLAGS": ["-O3", "-ffp-contract=off", "-fno-fast-math"]
       }

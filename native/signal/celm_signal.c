@@ -9,6 +9,7 @@
  *   firPair                 <->  the pack/transform/multiply/inverse of FirStream.block (filter.ts)
  *   polyphase               <->  polyphase / polyphase2            (resample.ts)
  *   welchPsd                <->  Welch.psd                          (spectral.ts)
+ *   clipCounts, segmentStats <-> prepare()'s clipping counts, analyse()'s std and maxima (pipeline.ts)
  * What makes that hold:
  *  - binary64 arithmetic with round-to-nearest, as JavaScript; built with -ffp-contract=off (no fused
  *    multiply-add, which rounds once instead of twice) and never -ffast-math (no reassociation);
@@ -21,6 +22,7 @@
  *  - float64 -> float32 stores round to nearest even, as stores into a Float32Array do.
  * Change the JavaScript and this file together (and the tests will say if they drift apart).
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -515,6 +517,53 @@ static int64_t welch_psd(const void *x, int isFloat, int64_t from, int64_t lengt
   return windows;
 }
 
+/* ---------- per-second clipping counts and segment statistics (pipeline.ts) ---------- */
+
+/*
+ * prepare()'s clipping counts: samples [k, end) of x fall in second `sec` (end from the same double
+ * arithmetic as the JavaScript); counts saturate at 65535. Seconds outside the bins are dropped, as
+ * out-of-range writes to a Uint16Array are.
+ */
+static void clip_counts(const float *x, int64_t n, double t0, double fs, double lo, double hi, uint16_t *cb,
+                        uint16_t *sb, int64_t nbins) {
+  int64_t k = 0;
+  for (double sec = floor(t0); k < n; sec++) {
+    const double e = ceil((sec + 1 - t0) * fs - 1e-9);
+    const double lim = (double)n < e ? (double)n : e; /* Math.min(x.length, e) */
+    const int64_t end = (double)(k + 1) > lim ? k + 1 : (int64_t)lim; /* Math.max(k + 1, lim) */
+    int64_t clipped = 0;
+    for (int64_t i = k; i < end; i++) clipped += x[i] <= lo || x[i] >= hi;
+    if (sec >= 0 && sec < (double)nbins) {
+      const int64_t j = (int64_t)sec;
+      const int64_t s = sb[j] + (end - k), c = cb[j] + clipped;
+      sb[j] = (uint16_t)(s < 65535 ? s : 65535);
+      cb[j] = (uint16_t)(c < 65535 ? c : 65535);
+    }
+    k = end;
+  }
+}
+
+/* analyse()'s per-channel statistics of one segment: out = [sum, sum of squares, max |x| per window]. */
+static void segment_stats(const float *x, int64_t len, int64_t nWin, int64_t winLen, double *out) {
+  double sum = 0, sum2 = 0;
+  for (int64_t k = 0; k < len; k++) {
+    const double v = x[k];
+    sum += v;
+    sum2 += v * v;
+  }
+  out[0] = sum;
+  out[1] = sum2;
+  for (int64_t w = 0; w < nWin; w++) {
+    const float *a = x + w * winLen;
+    double m = 0;
+    for (int64_t k = 0; k < winLen; k++) {
+      const double v = fabs((double)a[k]);
+      m = v > m ? v : m;
+    }
+    out[2 + w] = m;
+  }
+}
+
 /* ---------- N-API plumbing (left out with -DCELM_SIGNAL_KERNELS_ONLY, for C benchmarks of the kernels) ---------- */
 #ifndef CELM_SIGNAL_KERNELS_ONLY
 #define NAPI_VERSION 8
@@ -764,6 +813,55 @@ static napi_value js_welch(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* clipCounts(x: Float32Array, t0, fs, lo, hi, clipBins: Uint16Array, sampleBins: Uint16Array) */
+static napi_value js_clip_counts(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  view x, cb, sb;
+  double t0, fs, lo, hi;
+  if (argc < 7 || !get_view(env, a[0], napi_float32_array, &x, "x: Float32Array") ||
+      napi_get_value_double(env, a[1], &t0) != napi_ok || napi_get_value_double(env, a[2], &fs) != napi_ok ||
+      napi_get_value_double(env, a[3], &lo) != napi_ok || napi_get_value_double(env, a[4], &hi) != napi_ok ||
+      !get_view(env, a[5], napi_uint16_array, &cb, "clipBins: Uint16Array") ||
+      !get_view(env, a[6], napi_uint16_array, &sb, "sampleBins: Uint16Array")) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_type_error(env, NULL, "clipCounts: bad arguments");
+    return NULL;
+  }
+  if (cb.length != sb.length || !(fs > 0) || !isfinite(t0)) {
+    napi_throw_range_error(env, NULL, "clipCounts: bins of different lengths, or a bad rate or start");
+    return NULL;
+  }
+  clip_counts(x.data, (int64_t)x.length, t0, fs, lo, hi, cb.data, sb.data, (int64_t)cb.length);
+  return NULL;
+}
+
+/* segmentStats(x: Float32Array, from, len, nWin, winLen, out: Float64Array (2 + nWin)) */
+static napi_value js_segment_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value a[6];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  view x, out;
+  int64_t from, len, nWin, winLen;
+  if (argc < 6 || !get_view(env, a[0], napi_float32_array, &x, "x: Float32Array") || !get_i64(env, a[1], &from) ||
+      !get_i64(env, a[2], &len) || !get_i64(env, a[3], &nWin) || !get_i64(env, a[4], &winLen) ||
+      !get_view(env, a[5], napi_float64_array, &out, "out: Float64Array")) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_type_error(env, NULL, "segmentStats: bad arguments");
+    return NULL;
+  }
+  if (from < 0 || len < 0 || nWin < 0 || winLen < 0 || from + len > (int64_t)x.length || nWin * winLen > len ||
+      (int64_t)out.length < 2 + nWin) {
+    napi_throw_range_error(env, NULL, "segmentStats: sizes do not match");
+    return NULL;
+  }
+  segment_stats((const float *)x.data + from, len, nWin, winLen, out.data);
+  return NULL;
+}
+
 /* setSimd(on): use the AVX2 paths when the CPU has them (default) or the scalar ones. Returns the previous. */
 static napi_value js_set_simd(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -799,6 +897,8 @@ NAPI_MODULE_INIT() {
       {"firPair", NULL, js_fir_pair, NULL, NULL, NULL, napi_enumerable, NULL},
       {"polyphase", NULL, js_polyphase, NULL, NULL, NULL, napi_enumerable, NULL},
       {"welchPsd", NULL, js_welch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"clipCounts", NULL, js_clip_counts, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"segmentStats", NULL, js_segment_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setSimd", NULL, js_set_simd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -1,8 +1,9 @@
 /**
  * The optional native kernels of the preprocessing (native/signal/celm_signal.c, an N-API addon in C):
- * the FFT, the overlap-save filter's block convolution, the polyphase resampler and Welch spectra.
+ * the FFT, the overlap-save filter's block convolution, the polyphase resampler, Welch spectra, and the
+ * pipeline's per-second clipping counts and per-segment statistics.
  * They do the same floating-point operations in the same order as the JavaScript in fft.ts, filter.ts,
- * resample.ts and spectral.ts, so outputs are bit-identical either way (test/signal/native.test.ts);
+ * resample.ts, spectral.ts and pipeline.ts, so outputs are bit-identical either way (test/signal/native.test.ts);
  * they are only faster (compiled, and SIMD across independent results).
  *
  * Used when built (`npm run build:native`, which needs only a C compiler) unless CELM_SIGNAL_NATIVE=0;
@@ -61,6 +62,28 @@ export interface SignalAddon {
     twiddles: Float64Array,
     scale: number,
   ): number;
+  /**
+   * The pipeline's per-second clipping counts of one chunk (x starts at t0 seconds, fs samples per
+   * second): samples at or beyond lo/hi into clipBins, all samples into sampleBins, saturating at 65535.
+   */
+  clipCounts(
+    x: Float32Array,
+    t0: number,
+    fs: number,
+    lo: number,
+    hi: number,
+    clipBins: Uint16Array,
+    sampleBins: Uint16Array,
+  ): void;
+  /** out = [sum, sum of squares, max |x| of each of nWin windows of winLen] of x[from, from + len). */
+  segmentStats(
+    x: Float32Array,
+    from: number,
+    len: number,
+    nWin: number,
+    winLen: number,
+    out: Float64Array,
+  ): void;
   /** Turns the AVX2 paths on or off (tests compare both); returns the previous setting. */
   setSimd(on: boolean): boolean;
   info(): { simd: 'avx2' | 'none' };

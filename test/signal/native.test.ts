@@ -246,7 +246,7 @@ test('celm preprocess writes the same bytes with and without the native kernels 
   const dir = tempDir();
   const inDir = join(dir, 'in');
   mkdirSync(inDir, { recursive: true });
-  // Two rates, two files: 256 Hz with 19 10-20 channels + A1/A2, and an odd 333 Hz EDF+D of three blocks.
+  // Three rates: 256 Hz with 19 10-20 channels + A1/A2, and an odd 333 Hz EDF+D of three blocks.
   writeSynth(
     inDir,
     'a.edf',
@@ -258,6 +258,23 @@ test('celm preprocess writes the same bytes with and without the native kernels 
     'b.edf',
     LABELS_1020.map((l) => ({ label: l })),
     { seconds: 45, fs: 333, blocks: 3, seed: 9 },
+  );
+  // Saturated stretches (clipping counts, artifact flags) and a flat channel, at 250 Hz.
+  writeSynth(
+    inDir,
+    'c.edf',
+    LABELS_1020.map((l, i) => ({
+      label: l,
+      fn:
+        i === 0
+          ? (t: number) => (t % 7 < 2 ? 9000 : 30 * Math.sin(t * 60))
+          : i === 1
+            ? () => 0
+            : i === 2
+              ? (t: number, rnd: () => number) => (t % 5 < 1 ? -9000 : 40 * rnd())
+              : undefined,
+    })),
+    { seconds: 60, fs: 250, seed: 3 },
   );
   const runs: Record<string, Map<string, Buffer>> = {};
   for (const native of ['1', '0'])
@@ -279,7 +296,7 @@ test('celm preprocess writes the same bytes with and without the native kernels 
       runs[`native=${native} jobs=${jobs}`] = files;
     }
   const [refName, ref] = Object.entries(runs)[0];
-  assert.ok(ref.size >= 14, `expected two recordings' outputs, got ${[...ref.keys()].join(', ')}`);
+  assert.ok(ref.size >= 21, `expected three recordings' outputs, got ${[...ref.keys()].join(', ')}`);
   for (const name of ['segments.npy', 'bandpower.npy', 'qeeg.json', 'quality.npy', 'mask.npy', 'index.json'])
     assert.ok(
       [...ref.keys()].some((k) => k.endsWith(name)),
