@@ -203,6 +203,10 @@ export interface PipelineHooks {
  * (N - 1 workers) left either this thread or the worker as the bottleneck depending on the split
  * (1-h recording, 2 threads: 2.8 s / 1.6 s CPU with 9 of 21 channels here, 1.5 s / 1.2 s / 1.2 s
  * with none).
+ * With the native kernels (native.ts) filtering and resampling shrink to about 0.5 s CPU per hour of
+ * 21 channels, less than this thread's own work (~1 s) and about what a worker's start-up costs, so
+ * N - 1 workers take all the channels (N threads in all): one worker isolate fewer saved ~0.3 s CPU
+ * and some wall time on the 1-h bench (docs/preprocessing.md).
  */
 function makeLanes(
   groups: Group[],
@@ -222,8 +226,9 @@ function makeLanes(
       resample,
     });
     const k = g.slots.length;
-    if (threads < 2 || total < 4 || k < 4) return { g, lanes: [new LocalLane(g.slots, spec(k))] };
-    const workers = Math.min(threads, Math.floor(k / 2));
+    const wanted = nativeSignal() ? threads - 1 : threads;
+    if (threads < 2 || wanted < 1 || total < 4 || k < 4) return { g, lanes: [new LocalLane(g.slots, spec(k))] };
+    const workers = Math.min(wanted, Math.floor(k / 2));
     const per = Math.floor(k / workers / 2) * 2;
     const spr = reader.signals[g.signals[0]].samplesPerRecord;
     const inCap = chunkRecords * spr;
