@@ -711,13 +711,14 @@ static napi_value js_fft_real(napi_env env, napi_callback_info info) {
 }
 
 /*
- * firPair(a, b | null, H, work, spec, bitrev, twFwd, twInv): FirStream.block's convolution of one
- * channel pair: work = [a0, b0, a1, b1, ...] (b = 0 when null); spec = FFT(work); spec *= H (complex,
- * H already divided by N); work = unscaled inverse FFT(spec). a and b have N samples; H, work and spec 2N.
+ * firPair(a, b | null, H, work, spec, bitrev, twFwd, twInv[, outA, outB | null, off, count, at]):
+ * FirStream.block's convolution of one channel pair: work = [a0, b0, a1, b1, ...] (b = 0 when null);
+ * spec = FFT(work); spec *= H (complex, H already divided by N); work = unscaled inverse FFT(spec).
+ * a and b have N samples; H, work and spec 2N. With outA, the wanted outputs are copied out too.
  */
 static napi_value js_fir_pair(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value a[8];
+  size_t argc = 13;
+  napi_value a[13];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   view va, vb, H, work, spec, bitrev, twf, twi;
   napi_valuetype tb;
@@ -744,6 +745,31 @@ static napi_value js_fir_pair(napi_env env, napi_callback_info info) {
   }
   if (!check_plan(env, N, &bitrev, &twf) || !check_plan(env, N, &bitrev, &twi)) return NULL;
   fir_pair(va.data, hasB ? vb.data : NULL, H.data, work.data, spec.data, bitrev.data, twf.data, twi.data, N);
+  if (argc < 13) return NULL;
+  /* The copy out of the wanted outputs: outA[at + k] = work[2 (off + k)], outB likewise from the odd slots. */
+  view oa, ob;
+  int64_t off, count, at;
+  napi_valuetype tob;
+  CHECK(napi_typeof(env, a[9], &tob));
+  const int hasOb = tob != napi_null && tob != napi_undefined;
+  if (!get_view(env, a[8], napi_float64_array, &oa, "outA: Float64Array") ||
+      (hasOb && !get_view(env, a[9], napi_float64_array, &ob, "outB: Float64Array or null")) ||
+      !get_i64(env, a[10], &off) || !get_i64(env, a[11], &count) || !get_i64(env, a[12], &at)) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_type_error(env, NULL, "firPair: bad output arguments");
+    return NULL;
+  }
+  if (off < 0 || count < 0 || at < 0 || off + count > N || at + count > (int64_t)oa.length ||
+      (hasOb && at + count > (int64_t)ob.length)) {
+    napi_throw_range_error(env, NULL, "firPair: output range out of bounds");
+    return NULL;
+  }
+  const double *w = (const double *)work.data + 2 * off;
+  double *pa = (double *)oa.data + at, *pb = hasOb ? (double *)ob.data + at : NULL;
+  for (int64_t k = 0; k < count; k++) pa[k] = w[2 * k];
+  if (pb)
+    for (int64_t k = 0; k < count; k++) pb[k] = w[2 * k + 1];
   return NULL;
 }
 

@@ -27,7 +27,11 @@ export interface SignalAddon {
   ): void;
   /** Real-input forward FFT (bins 0..size/2 of `out`). */
   fftReal(out: Float64Array, data: Float64Array, bitrev: Int32Array, twiddles: Float64Array): void;
-  /** FirStream.block's convolution of one channel pair: `work` ends up holding the filtered pair. */
+  /**
+   * FirStream.block's convolution of one channel pair: `work` ends up holding the filtered pair
+   * (interleaved), and with outA: outA[at + k] = work[2 (off + k)], outB[at + k] = work[2 (off + k) + 1]
+   * for k < count.
+   */
   firPair(
     a: Float64Array,
     b: Float64Array | null,
@@ -37,6 +41,11 @@ export interface SignalAddon {
     bitrev: Int32Array,
     twFwd: Float64Array,
     twInv: Float64Array,
+    outA?: Float64Array,
+    outB?: Float64Array | null,
+    off?: number,
+    count?: number,
+    at?: number,
   ): void;
   /** out[c][q] = sum over t of data[c][bases[q] + t] * table[rows[q] + t], for every channel c. */
   polyphase(
