@@ -227,7 +227,8 @@ function makeLanes(
     });
     const k = g.slots.length;
     const wanted = nativeSignal() ? threads - 1 : threads;
-    if (threads < 2 || wanted < 1 || total < 4 || k < 4) return { g, lanes: [new LocalLane(g.slots, spec(k))] };
+    if (threads < 2 || wanted < 1 || total < 4 || k < 4)
+      return { g, lanes: [new LocalLane(g.slots, spec(k))] };
     const workers = Math.min(wanted, Math.floor(k / 2));
     const per = Math.floor(k / workers / 2) * 2;
     const spr = reader.signals[g.signals[0]].samplesPerRecord;
