@@ -14,16 +14,26 @@
  *  - no per-call property writes (`this._out`, `this._data`).
  * Measured 1.0-1.25x fft.js's speed (65536-point complex, 1024-point real): the transform is bound by
  * its passes over memory, which the fixed operation order does not let us restructure much.
+ * When the native addon is built (native.ts), the public methods run its C twin of complex()/real(),
+ * which does the same operations in the same order (bit-identical) several times faster.
  */
+import { nativeSignal } from './native.js';
 
 export class Fft {
   readonly size: number;
   private readonly csize: number;
   private readonly width: number;
-  private readonly bitrev: Int32Array;
+  /** Bit-reversal table of the first step (also handed to the native transform). */
+  readonly bitrev: Int32Array;
   /** Per radix-4 stage (largest step first): [Br, Bi, Cr, Ci, Dr, Di] for each butterfly index. */
   private readonly fwd: Float64Array[] = [];
   private readonly inv: Float64Array[] = [];
+  /**
+   * The stage tables back to back (views of one buffer each), for the native transform (native.ts):
+   * it gets its twiddle factors from here so that they are the very values JavaScript computed.
+   */
+  readonly twFwd: Float64Array;
+  readonly twInv: Float64Array;
 
   constructor(size: number) {
     if (!(size > 1) || (size & (size - 1)) !== 0)
@@ -50,12 +60,19 @@ export class Fft {
       }
       this.bitrev[j] = r;
     }
+    let total = 0;
+    for (let step = (1 << this.width) >> 2; step >= 2; step >>= 2)
+      total += 6 * ((((this.csize / step) << 1) >>> 3) + 1);
+    this.twFwd = new Float64Array(total);
+    this.twInv = new Float64Array(total);
+    let at = 0;
     for (let step = (1 << this.width) >> 2; step >= 2; step >>= 2) {
       const len = (this.csize / step) << 1;
       // Butterflies per group: quarterLen / 2 (complex); the real transform uses the first half + 1.
       const count = (len >>> 3) + 1;
-      const f = new Float64Array(6 * count);
-      const g = new Float64Array(6 * count);
+      const f = this.twFwd.subarray(at, at + 6 * count);
+      const g = this.twInv.subarray(at, at + 6 * count);
+      at += 6 * count;
       for (let j = 0, k = 0; j < count; j++, k += step) {
         for (let m = 1; m <= 3; m++) {
           const idx = (m * k) % (2 * size); // never wraps for the butterflies used
@@ -73,13 +90,17 @@ export class Fft {
   /** Complex forward transform of interleaved [re, im, ...] (length 2 * size) into `out`. */
   transform(out: Float64Array, data: Float64Array): void {
     if (out === data) throw new Error('Input and output buffers must be different');
-    this.complex(out, data, false);
+    const native = nativeSignal();
+    if (native) native.fft(out, data, this.bitrev, this.twFwd, false);
+    else this.complex(out, data, false);
   }
 
   /** Complex inverse transform, scaled by 1/size (as fft.js). */
   inverseTransform(out: Float64Array, data: Float64Array): void {
     if (out === data) throw new Error('Input and output buffers must be different');
-    this.complex(out, data, true);
+    const native = nativeSignal();
+    if (native) native.fft(out, data, this.bitrev, this.twInv, true);
+    else this.complex(out, data, true);
     const n = this.size;
     for (let i = 0; i < out.length; i++) out[i] /= n;
   }
@@ -87,7 +108,9 @@ export class Fft {
   /** Complex inverse transform without the 1/size scaling. */
   inverseTransformUnscaled(out: Float64Array, data: Float64Array): void {
     if (out === data) throw new Error('Input and output buffers must be different');
-    this.complex(out, data, true);
+    const native = nativeSignal();
+    if (native) native.fft(out, data, this.bitrev, this.twInv, true);
+    else this.complex(out, data, true);
   }
 
   /**
@@ -96,7 +119,9 @@ export class Fft {
    */
   realTransform(out: Float64Array, data: Float64Array): void {
     if (out === data) throw new Error('Input and output buffers must be different');
-    this.real(out, data);
+    const native = nativeSignal();
+    if (native) native.fftReal(out, data, this.bitrev, this.twFwd);
+    else this.real(out, data);
   }
 
   private complex(out: Float64Array, data: Float64Array, inverse: boolean): void {

@@ -54,7 +54,8 @@ export class LocalLane implements Lane {
 
   begin(n: number): void {
     const s = this.spec;
-    this.fir = new FirStream(s.kernel, s.channels, n);
+    // The resampler copies the filter's output at once: it may reuse its buffers.
+    this.fir = new FirStream(s.kernel, s.channels, n, { reuseOutput: true });
     this.rs = new ResampleStream(s.rate, s.fsOut, s.channels, n, s.resample);
   }
 

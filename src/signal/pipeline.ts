@@ -18,6 +18,7 @@ import { microvoltFactor } from '../formats/edf/index.js';
 import { CELM_CHANNELS, mapToCelm, type ParsedLabel } from './channels.js';
 import { pipelineKernel } from './filter.js';
 import { type Lane, type LaneSpec, LocalLane, RemoteLane } from './lanes.js';
+import { nativeSignal } from './native.js';
 import { mneResampleTiming } from './resample.js';
 import {
   asymmetryIndex,
@@ -202,6 +203,10 @@ export interface PipelineHooks {
  * (N - 1 workers) left either this thread or the worker as the bottleneck depending on the split
  * (1-h recording, 2 threads: 2.8 s / 1.6 s CPU with 9 of 21 channels here, 1.5 s / 1.2 s / 1.2 s
  * with none).
+ * With the native kernels (native.ts) filtering and resampling shrink to about 0.5 s CPU per hour of
+ * 21 channels, less than this thread's own work (~1 s) and about what a worker's start-up costs, so
+ * N - 1 workers take all the channels (N threads in all): one worker isolate fewer saved ~0.3 s CPU
+ * and some wall time on the 1-h bench (docs/preprocessing.md).
  */
 function makeLanes(
   groups: Group[],
@@ -221,8 +226,10 @@ function makeLanes(
       resample,
     });
     const k = g.slots.length;
-    if (threads < 2 || total < 4 || k < 4) return { g, lanes: [new LocalLane(g.slots, spec(k))] };
-    const workers = Math.min(threads, Math.floor(k / 2));
+    const wanted = nativeSignal() ? threads - 1 : threads;
+    if (threads < 2 || wanted < 1 || total < 4 || k < 4)
+      return { g, lanes: [new LocalLane(g.slots, spec(k))] };
+    const workers = Math.min(wanted, Math.floor(k / 2));
     const per = Math.floor(k / workers / 2) * 2;
     const spr = reader.signals[g.signals[0]].samplesPerRecord;
     const inCap = chunkRecords * spr;
@@ -471,6 +478,8 @@ export function runPipeline(
   });
 
   const segment = new Float32Array(nCh * segLen);
+  /** One channel's [sum, sum of squares, max |x| per window] of the segment being analysed. */
+  const stats = new Float64Array(2 + nWin);
   let segIndex = 0;
 
   const analyse = (si: number, start: number) => {
@@ -486,22 +495,34 @@ export function runPipeline(
       const off = c * segLen;
       let sum = 0;
       let sum2 = 0;
-      for (let k = 0; k < segLen; k++) {
-        const v = segment[off + k];
-        sum += v;
-        sum2 += v * v;
+      const native = nativeSignal();
+      if (native) {
+        // The same sums and maxima in C (native.ts; bit-identical).
+        native.segmentStats(segment, off, segLen, nWin, winLen, stats);
+        sum = stats[0];
+        sum2 = stats[1];
+      } else {
+        for (let k = 0; k < segLen; k++) {
+          const v = segment[off + k];
+          sum += v;
+          sum2 += v * v;
+        }
+        for (let w = 0; w < nWin; w++) {
+          let m = 0;
+          const a = off + w * winLen;
+          for (let k = 0; k < winLen; k++) {
+            const v = Math.abs(segment[a + k]);
+            if (v > m) m = v;
+          }
+          stats[2 + w] = m;
+        }
       }
       const mean = sum / segLen;
       const std = Math.sqrt(Math.max(0, sum2 / segLen - mean * mean));
       segStd[si * nCh + c] = std;
       let worst = 0;
       for (let w = 0; w < nWin; w++) {
-        let m = 0;
-        const a = off + w * winLen;
-        for (let k = 0; k < winLen; k++) {
-          const v = Math.abs(segment[a + k]);
-          if (v > m) m = v;
-        }
+        const m = stats[2 + w];
         segWinMax[(si * nCh + c) * nWin + w] = m;
         if (m > worst) worst = m;
       }
@@ -610,6 +631,7 @@ export function runPipeline(
           const part = data.slice(at, at + g.slots.length);
           at += g.slots.length;
           // Clipping counts per second.
+          const native = nativeSignal();
           g.slots.forEach((c, j) => {
             const x = part[j];
             const lo = g.clipLo[j];
@@ -617,6 +639,11 @@ export function runPipeline(
             const cb = clipBins[c];
             const sb = sampleBins[c];
             const fs = g.rate;
+            if (native && x instanceof Float32Array) {
+              // The same counts in C (native.ts; identical).
+              native.clipCounts(x, t0, fs, lo, hi, cb, sb);
+              return;
+            }
             // Second by second (samples [k, end) fall in second `sec`), counts saturating at 65535;
             // the same counts as a per-sample test of the second boundary, without its branches.
             let k = 0;

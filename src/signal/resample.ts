@@ -10,6 +10,8 @@
  * the measured difference. Output length is round(n * fsOut / fsIn), as in MNE; sample k is at time
  * k / fsOut from the block's first input sample. Edges are padded by odd reflection, as MNE does.
  */
+import { copyInto } from './arrays.js';
+import { nativeSignal } from './native.js';
 
 export interface ResampleOptions {
   /** Sinc zero crossings on each side of the kernel centre (kernel length scales with it). Default 16. */
@@ -293,11 +295,7 @@ export class ResampleStream {
         return nd;
       });
     }
-    for (let c = 0; c < this.nChannels; c++) {
-      const d = this.data[c];
-      const xc = x[c];
-      for (let j = 0; j < n; j++) d[this.len + j] = xc[j];
-    }
+    for (let c = 0; c < this.nChannels; c++) copyInto(this.data[c], this.len, x[c], 0, n);
     this.len += n;
   }
 
@@ -350,10 +348,10 @@ export class ResampleStream {
         this.num %= this.rational.up;
       } else this.i = Math.floor(this.t0 + this.outK * this.step);
     }
-    let c = 0;
-    for (; c + 1 < this.nChannels; c += 2)
-      polyphase2(this.data[c], this.data[c + 1], table, taps, bases, rows, count, out[c], out[c + 1]);
-    if (c < this.nChannels) polyphase(this.data[c], table, taps, bases, rows, count, out[c]);
+    const native = nativeSignal();
+    // Natively, all channels per output position: each table row is fetched once (bit-identical sums).
+    if (native) native.polyphase(this.data, out, table, taps, bases, rows, count);
+    else this.polyphaseJs(out, table, taps, bases, rows, count);
     // Drop what no later output needs (keep hw + 2 samples for the right reflection).
     const keepFrom = Math.min(this.i - hw, this.origin + this.len - (this.pad + 2));
     const drop = keepFrom - this.origin;
@@ -363,6 +361,21 @@ export class ResampleStream {
       this.origin += drop;
     }
     return out;
+  }
+
+  /** The JavaScript kernels: two channels per pass, then the odd one out. */
+  private polyphaseJs(
+    out: Float32Array[],
+    table: Float64Array,
+    taps: number,
+    bases: Int32Array,
+    rows: Int32Array,
+    count: number,
+  ): void {
+    let c = 0;
+    for (; c + 1 < this.nChannels; c += 2)
+      polyphase2(this.data[c], this.data[c + 1], table, taps, bases, rows, count, out[c], out[c + 1]);
+    if (c < this.nChannels) polyphase(this.data[c], table, taps, bases, rows, count, out[c]);
   }
 }
 

@@ -8,6 +8,7 @@
  * 0.5-45 Hz (which leaves out 50/60 Hz mains).
  */
 import { fftOf, nextPow2 } from './fft.js';
+import { nativeSignal } from './native.js';
 
 export const BANDS = {
   delta: [0.5, 4],
@@ -61,11 +62,26 @@ export class Welch {
 
   /** PSD of x[from, from + length) averaged over windows; written into `psd` (nfft/2 + 1 bins). */
   psd(x: ArrayLike<number>, psd: Float64Array, from = 0, length = x.length - from): number {
-    psd.fill(0);
     const { nperseg, nfft, win, buf, out } = this;
+    const f = fftOf(nfft);
+    const native = nativeSignal();
+    if (native && (x instanceof Float32Array || x instanceof Float64Array))
+      return native.welchPsd(
+        x,
+        from,
+        length,
+        win,
+        this.noverlap,
+        buf,
+        out,
+        psd,
+        f.bitrev,
+        f.twFwd,
+        this.scale,
+      );
+    psd.fill(0);
     const step = nperseg - this.noverlap;
     let windows = 0;
-    const f = fftOf(nfft);
     for (let s = from; s + nperseg <= from + length; s += step) {
       let mean = 0;
       for (let i = 0; i < nperseg; i++) mean += x[s + i];

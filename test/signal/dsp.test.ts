@@ -11,6 +11,7 @@ import {
   ResampleStream,
   resample,
 } from '../../src/signal/index.js';
+import { lcg } from './synth.js';
 
 const db = (g: number) => 20 * Math.log10(g);
 
@@ -134,4 +135,44 @@ test("MNE timing: output length round(n * 200 / fs) and MNE's padding offset", (
   for (let a = 0; a < x.length; a += 333) out.push(...s.push([x.subarray(a, a + 333)])[0]);
   out.push(...s.finish()[0]);
   assert.deepEqual(Float32Array.from(out), whole);
+});
+
+test('FirStream reuseOutput: the same values as new arrays, with several, one or no FFT blocks per push', () => {
+  const h = pipelineKernel(256, { lFreq: 0.1, hFreq: 75, notch: [60] });
+  const n = 256 * 700 + 5;
+  const rnd = lcg(21);
+  const x = [0, 1, 2].map(() => Float32Array.from({ length: n }, () => 50 * rnd()));
+  const run = (reuseOutput: boolean) => {
+    const s = new FirStream(h, x.length, n, { reuseOutput });
+    // Copies taken at once (a reused output is only valid until the next call).
+    const got: Float64Array[][] = x.map(() => []);
+    const keep = (out: Float64Array[]) => {
+      out.forEach((o, c) => {
+        got[c].push(o.slice());
+      });
+    };
+    // 1 sample, then pushes far longer than a block (several blocks at once), then 60-s chunks.
+    const sizes = [1, 200_000, 7, 15_360];
+    for (let at = 0, i = 0; at < n; i++) {
+      const end = Math.min(n, at + sizes[Math.min(i, sizes.length - 1)]);
+      keep(s.push(x.map((c) => c.subarray(at, end))));
+      at = end;
+    }
+    keep(s.finish());
+    return got.map((parts) => {
+      const o = new Float64Array(parts.reduce((k, p) => k + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        o.set(p, at);
+        at += p.length;
+      }
+      return o;
+    });
+  };
+  const fresh = run(false);
+  const reused = run(true);
+  assert.equal(fresh[0].length, n);
+  reused.forEach((r, c) => {
+    assert.ok(Buffer.from(r.buffer).equals(Buffer.from(fresh[c].buffer)), `channel ${c}`);
+  });
 });
