@@ -148,3 +148,48 @@ function version2(
     out[o + 5] = paired ? Math.max(0, alpha(h) - alpha(c)) : 0;
   }
 }
+
+export type MeasuredSide = 'left' | 'right';
+
+/**
+ * The side the version-2 features point to over a whole report (all its recordings' segment vectors,
+ * [n, 22 * (encoderDim + F)]): lateralized sharp transients (spikes), slow excess (focal slowing) and
+ * alpha deficit (the side of lower alpha). A side is given when its channels' summed recording mean is
+ * at least twice the other side's and above a floor of occasional false detections; else null.
+ */
+export function measuredSides(
+  vectors: Float32Array[],
+  encoderDim: number,
+  featuresVersion: number,
+): { spikes: MeasuredSide | null; slowing: MeasuredSide | null; lowAlpha: MeasuredSide | null } {
+  const none = { spikes: null, slowing: null, lowAlpha: null };
+  if (featuresVersion < 2) return none;
+  const F = featuresPerChannel(featuresVersion);
+  const per = encoderDim + F;
+  const sums = { spikes: [0, 0], slowing: [0, 0], lowAlpha: [0, 0] };
+  let n = 0;
+  for (const v of vectors) {
+    const segs = v.length / (C * per);
+    n += segs;
+    for (let s = 0; s < segs; s++)
+      for (let c = 0; c < C; c++) {
+        const h = HOMOLOG[c];
+        if (h < 0) continue;
+        const side = CELM_CHANNELS[c].match(/[13579]$/) ? 0 : 1; // odd numbers are on the left
+        const o = (s * C + c) * per + encoderDim;
+        sums.spikes[side] += v[o + 8];
+        sums.slowing[side] += v[o + 12];
+        sums.lowAlpha[side] += v[o + 13];
+      }
+  }
+  if (!n) return none;
+  const pick = ([l, r]: number[], floor: number): MeasuredSide | null => {
+    const [L, R] = [l / n, r / n];
+    return L >= 2 * R && L > floor ? 'left' : R >= 2 * L && R > floor ? 'right' : null;
+  };
+  return {
+    spikes: pick(sums.spikes, 0.05),
+    slowing: pick(sums.slowing, 0.5),
+    lowAlpha: pick(sums.lowAlpha, 0.5),
+  };
+}

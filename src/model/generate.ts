@@ -24,6 +24,11 @@ export interface GenerateOptions {
    * agrees best with all the others (minimum Bayes risk under ROUGE-1, ./mbr.ts). 0 = off.
    */
   samples: number;
+  /**
+   * Findings-guided selection (./guide.ts): when the greedy text of a section contradicts the findings
+   * head, this many samples are drawn and the one with the fewest contradictions is kept. 0 = off.
+   */
+  guideSamples: number;
   /** Softmax temperature of the samples. */
   temperature: number;
   /** Seed of the samples (a draft is reproducible). */
@@ -38,6 +43,7 @@ export const DEFAULT_GENERATE: GenerateOptions = {
   lengthPenalty: 1,
   minTokens: 1,
   samples: 0,
+  guideSamples: 8,
   temperature: 0.8,
   seed: 1,
 };

@@ -18,7 +18,9 @@ import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { prefixLength } from './celm.js';
 import { assembleRows, exampleTokens, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
+import { measuredSides } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, sample } from './generate.js';
+import { type FindingSides, violations } from './guide.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
 import { createRunner, type RunnerKind } from './runner.js';
@@ -129,6 +131,22 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const { prefix, aux } = await runner.compress(rows);
   lap('compress_s');
 
+  const probs: Record<string, number> = {};
+  meta.labels.forEach((l, i) => {
+    probs[l] = Math.round((1 / (1 + Math.exp(-aux[i]))) * 1000) / 1000;
+  });
+
+  const m = measuredSides(
+    sessions.map((s) => s[0]),
+    meta.input === 'features' ? 0 : (runner.embedder?.dim ?? 0),
+    meta.input === 'encoder' ? 0 : meta.features_version, // no features: no measured sides
+  );
+  const sides: FindingSides = {
+    ...(m.spikes ? { focal_epileptiform: m.spikes } : {}),
+    ...(m.slowing ? { focal_slowing: m.slowing } : {}),
+    ...(m.lowAlpha ? { asymmetry: m.lowAlpha } : {}),
+  };
+
   const opts: GenerateOptions = { ...DEFAULT_GENERATE, ...req.generate };
   const eos = tok.tokenId('<eos>');
   const banned = new Set<number>();
@@ -141,11 +159,19 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const next = runner.nextLogits(prefix);
     const gen = await generate(next, ids, eos, limit, banned);
     let text = tok.decode(gen).trim();
-    if (opts.samples > 0) {
+    const guided = opts.guideSamples > 0 && meta.labels.length > 0;
+    const n =
+      opts.samples > 0 ? opts.samples : guided && violations(name, text, probs) > 0 ? opts.guideSamples : 0;
+    if (n > 0) {
       // the greedy/beam text first, so that it wins ties
       const rng = Rng.derive(opts.seed, 'section', name);
-      const drawn = await sample(next, ids, eos, limit, opts.samples, rng, banned);
-      const texts = [text, ...drawn.map((g) => tok.decode(g).trim())];
+      const drawn = await sample(next, ids, eos, limit, n, rng, banned);
+      let texts = [text, ...drawn.map((g) => tok.decode(g).trim())];
+      if (guided) {
+        const v = texts.map((x) => violations(name, x, probs, sides));
+        const fewest = Math.min(...v);
+        texts = texts.filter((_, i) => v[i] === fewest);
+      }
       text = texts[mbrSelect(texts)];
     }
     out.push({ section_name: name, section_text: text });
@@ -155,10 +181,6 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   t.total_s = (Date.now() - t.start) / 1000;
   delete t.start;
   delete t.last;
-  const probs: Record<string, number> = {};
-  meta.labels.forEach((l, i) => {
-    probs[l] = Math.round((1 / (1 + Math.exp(-aux[i]))) * 1000) / 1000;
-  });
   await runner.dispose();
   return {
     report_sections: out,

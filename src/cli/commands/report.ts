@@ -16,6 +16,7 @@ interface ReportCliOptions {
   repetitionPenalty: string;
   repeatNgram: string;
   samples: string;
+  guideSamples: string;
   temperature: string;
   seed: string;
   runtime?: string;
@@ -61,7 +62,12 @@ export function registerReport(program: Command): void {
       'also sample n texts per section and keep the one that agrees best with the rest (minimum Bayes risk; 0 = off)',
       String(DEFAULT_GENERATE.samples),
     )
-    .option('--temperature <x>', 'temperature of those samples', String(DEFAULT_GENERATE.temperature))
+    .option(
+      '--guide-samples <n>',
+      "samples drawn for a section whose text contradicts the model's findings head (0 = no guidance)",
+      String(DEFAULT_GENERATE.guideSamples),
+    )
+    .option('--temperature <x>', 'temperature of the samples', String(DEFAULT_GENERATE.temperature))
     .option('--seed <n>', 'seed of those samples', String(DEFAULT_GENERATE.seed))
     .option('--runtime <r>', 'ort (default) or torch')
     .option('--threads <n>', 'threads for inference and preprocessing')
@@ -102,6 +108,7 @@ export function registerReport(program: Command): void {
           repetitionPenalty: num(o.repetitionPenalty, '--repetition-penalty', 1),
           noRepeatNgram: Math.floor(num(o.repeatNgram, '--repeat-ngram', 0)),
           samples: Math.floor(num(o.samples, '--samples', 0)),
+          guideSamples: Math.floor(num(o.guideSamples, '--guide-samples', 0)),
           temperature: num(o.temperature, '--temperature', 0.01),
           seed: Math.floor(num(o.seed, '--seed', 0)),
         },
