@@ -43,7 +43,7 @@ export const DEFAULT_GENERATE: GenerateOptions = {
   lengthPenalty: 1,
   minTokens: 1,
   samples: 0,
-  guideSamples: 8,
+  guideSamples: 4,
   temperature: 0.8,
   seed: 1,
 };

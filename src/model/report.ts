@@ -25,6 +25,13 @@ import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
 import { createRunner, type RunnerKind } from './runner.js';
 
+/** Rounds of `guideSamples` samples drawn at most while every candidate contradicts the head: a second
+ * round of 4 gave no measurable gain on the held-out set (macro-F1 0.675 vs 0.678) for ~2.5 s more on a
+ * 1-h focal recording. */
+const GUIDE_ROUNDS = 1;
+/** Greedy texts of at most this many tokens (an epileptiform or seizure section, typically) are short. */
+const SHORT_SECTION = 48;
+
 export interface ReportRequest {
   /** EDF/EDF+/BDF files: the sessions (or parts of one session) one report describes, in order. */
   files: string[];
@@ -160,20 +167,31 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const gen = await generate(next, ids, eos, limit, banned);
     let text = tok.decode(gen).trim();
     const guided = opts.guideSamples > 0 && meta.labels.length > 0;
-    const n =
-      opts.samples > 0 ? opts.samples : guided && violations(name, text, probs) > 0 ? opts.guideSamples : 0;
-    if (n > 0) {
-      // the greedy/beam text first, so that it wins ties
-      const rng = Rng.derive(opts.seed, 'section', name);
-      const drawn = await sample(next, ids, eos, limit, n, rng, banned);
-      let texts = [text, ...drawn.map((g) => tok.decode(g).trim())];
-      if (guided) {
-        const v = texts.map((x) => violations(name, x, probs, sides));
-        const fewest = Math.min(...v);
-        texts = texts.filter((_, i) => v[i] === fewest);
-      }
-      text = texts[mbrSelect(texts)];
+    const fewest = (texts: string[]) => {
+      const v = texts.map((x) => violations(name, x, probs, sides));
+      const min = Math.min(...v);
+      return { min, texts: texts.filter((_, i) => v[i] === min) };
+    };
+    // the greedy/beam text first, so that it wins ties
+    let pool = [text];
+    let best = guided ? fewest(pool) : { min: 0, texts: pool };
+    const rng = Rng.derive(opts.seed, 'section', name);
+    // samples need not run far past the greedy text's length (each step recomputes every row)
+    const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
+    if (opts.samples > 0) {
+      const drawn = await sample(next, ids, eos, limit, opts.samples, rng, banned);
+      pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
+      best = guided ? fewest(pool) : { min: 0, texts: pool };
     }
+    // guidance: draw more while every candidate contradicts the head (rounds of guideSamples)
+    for (let round = 0; guided && best.min > 0 && round < GUIDE_ROUNDS; round++) {
+      // the same compute for short sections buys twice the samples (cost grows with rows x length)
+      const rows = opts.guideSamples * (gen.length <= SHORT_SECTION ? 2 : 1);
+      const drawn = await sample(next, ids, eos, cap, rows, rng, banned);
+      pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
+      best = fewest(pool);
+    }
+    text = best.texts[mbrSelect(best.texts)];
     out.push({ section_name: name, section_text: text });
     req.onProgress?.('write', k + 1, sections.length);
   }
