@@ -1,19 +1,6 @@
-/**
- * The optional native kernels of the preprocessing (native/signal/celm_signal.c, an N-API addon in C):
- * the FFT, the overlap-save filter's block convolution, the polyphase resampler, Welch spectra, and the
- * pipeline's per-second clipping counts and per-segment statistics.
- * They do the same floating-point operations in the same order as the JavaScript in fft.ts, filter.ts,
- * resample.ts, spectral.ts and pipeline.ts, so outputs are bit-identical either way (test/signal/native.test.ts);
- * they are only faster (compiled, and SIMD across independent results).
- *
- * Used when built (`npm run build:native`, which needs only a C compiler) unless CELM_SIGNAL_NATIVE=0;
- * otherwise everything runs in JavaScript. Worker threads (lane-worker.ts) load it too: the addon is
- * context-aware and keeps no state between calls.
- */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { findAddon } from '../native-addon.js';
 
 /** What the addon exports. Arguments are checked natively (types, sizes, bounds); it throws on misuse. */
 export interface SignalAddon {
@@ -102,15 +89,7 @@ const ADDON = join('native', 'signal', 'build', 'Release', 'celm_signal.node');
 
 /** The built addon's path ($CELM_SIGNAL_ADDON, else native/signal/build/Release/ in this checkout), or null. */
 export function signalAddonPath(): string | null {
-  const env = process.env.CELM_SIGNAL_ADDON;
-  if (env) return existsSync(env) ? env : null;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, ADDON);
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return null;
+  return findAddon('CELM_SIGNAL_ADDON', ADDON);
 }
 
 let loaded: SignalAddon | null | undefined;

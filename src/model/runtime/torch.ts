@@ -1,12 +1,6 @@
-/**
- * The libtorch backend: native/torch/celm_torch.cc (Debian libtorch-dev 1.13, CPU) through N-API.
- * The addon is loaded lazily, on the first loadTorchBackend(); the rest of celm compiles and runs
- * without it. Build it with `npm run build:native` after `apt-get install -y libtorch-dev`.
- */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { findAddon } from '../../native-addon.js';
 import { Scopes } from './scope.js';
 import type { AdamWOptions, Backend, Optimizer, Tensor } from './types.js';
 
@@ -31,15 +25,7 @@ interface NativeAddon {
 
 /** Finds the built addon: $CELM_TORCH_ADDON, else native/build/Release/ in this checkout. */
 export function torchAddonPath(): string | null {
-  const env = process.env.CELM_TORCH_ADDON;
-  if (env) return existsSync(env) ? env : null;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, ADDON);
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return null;
+  return findAddon('CELM_TORCH_ADDON', ADDON);
 }
 
 export class BackendUnavailableError extends Error {
