@@ -193,3 +193,50 @@ export function measuredSides(
     lowAlpha: pick(sums.lowAlpha, 0.5),
   };
 }
+
+/** Sharp transients the detector counted in one recording, per hour, by field (`measured` output). */
+export interface TransientRates {
+  /** Focal events the homologous electrode lacks: rate at the electrode with the most, and where. */
+  lateralized_per_hour: number;
+  lateralized_max: string | null;
+  /** Events of a generalized field (rate at the electrode that saw the most). */
+  generalized_per_hour: number;
+  /** Single-electrode events (electrode pops, contact artifact): rate and electrode. */
+  isolated_per_hour: number;
+  isolated_max: string | null;
+}
+
+/**
+ * Per-hour rates of the version-2 transient counts in one recording's segment vectors
+ * ([n, 22 * (encoderDim + F)]); null for models without them (features version 1, encoder only).
+ */
+export function transientRates(
+  vectors: Float32Array,
+  encoderDim: number,
+  featuresVersion: number,
+): TransientRates | null {
+  if (featuresVersion < 2) return null;
+  const per = encoderDim + featuresPerChannel(featuresVersion);
+  const n = vectors.length / (C * per);
+  if (!n) return null;
+  const at = (k: number) => {
+    const rate = new Float64Array(C);
+    for (let s = 0; s < n; s++)
+      for (let c = 0; c < C; c++)
+        rate[c] += Math.round(Math.expm1(vectors[(s * C + c) * per + encoderDim + k]));
+    let best = 0;
+    for (let c = 1; c < C; c++) if (rate[c] > rate[best]) best = c;
+    const perHour = Math.round(((rate[best] * 360) / n) * 10) / 10; // 360 ten-second segments an hour
+    return { perHour, where: perHour > 0 ? CELM_CHANNELS[best] : null };
+  };
+  const lat = at(8);
+  const gen = at(10);
+  const iso = at(11);
+  return {
+    lateralized_per_hour: lat.perHour,
+    lateralized_max: lat.where,
+    generalized_per_hour: gen.perHour,
+    isolated_per_hour: iso.perHour,
+    isolated_max: iso.where,
+  };
+}

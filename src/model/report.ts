@@ -18,7 +18,7 @@ import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { prefixLength } from './celm.js';
 import { assembleRows, exampleTokens, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
-import { measuredSides } from './features.js';
+import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, sample } from './generate.js';
 import { type FindingSides, violations } from './guide.js';
 import { mbrSelect } from './mbr.js';
@@ -61,6 +61,8 @@ export interface MeasuredValues {
     asymmetry_alpha: Record<string, number> | null;
     bad_segments: number;
     segments: number;
+    /** The sharp-transient detector's counts (models with features version 2), else null. */
+    sharp_transients: TransientRates | null;
   }[];
 }
 
@@ -98,6 +100,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   lap('load_s');
   const cache = req.cacheDir ?? defaultCacheDir();
 
+  // where the measured features sit in a segment vector (none without features)
+  const encDim = meta.input === 'features' ? 0 : (runner.embedder?.dim ?? 0);
+  const featVersion = meta.input === 'encoder' ? 0 : meta.features_version;
   // preprocessing and segment vectors, file by file (each is one "session" of the report)
   const sessions: Float32Array[][] = [];
   const measured: MeasuredValues = { source: 'measured', recordings: [] };
@@ -123,7 +128,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     preS += (t1 - t0) / 1000;
     embS += (Date.now() - t1) / 1000;
     sessions.push([vectors]);
-    measured.recordings.push(measuredOf(f, pre.dir));
+    measured.recordings.push(measuredOf(f, pre.dir, transientRates(vectors, encDim, featVersion)));
   }
   t.preprocess_s = preS;
   t.encode_s = embS;
@@ -145,8 +150,8 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
 
   const m = measuredSides(
     sessions.map((s) => s[0]),
-    meta.input === 'features' ? 0 : (runner.embedder?.dim ?? 0),
-    meta.input === 'encoder' ? 0 : meta.features_version, // no features: no measured sides
+    encDim,
+    featVersion,
   );
   const sides: FindingSides = {
     ...(m.spikes ? { focal_epileptiform: m.spikes } : {}),
@@ -209,7 +214,11 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   };
 }
 
-function measuredOf(file: string, preDir: string): MeasuredValues['recordings'][number] {
+function measuredOf(
+  file: string,
+  preDir: string,
+  transients: TransientRates | null,
+): MeasuredValues['recordings'][number] {
   // index.json of the preprocessing (its qeeg is null when no segment was clean enough to measure)
   const idx = JSON.parse(readFileSync(join(preDir, 'index.json'), 'utf8')) as {
     duration_s: number;
@@ -235,7 +244,15 @@ function measuredOf(file: string, preDir: string): MeasuredValues['recordings'][
       : null,
     bad_segments: idx.quality_summary?.bad_segments ?? 0,
     segments: idx.n_segments,
+    sharp_transients: transients,
   };
+}
+
+/** "lateralized 23 (T4), generalized 0, isolated 2 (T4)", or "-" when the model has no detector. */
+function transientCell(t: TransientRates | null): string {
+  if (!t) return '-';
+  const at = (where: string | null) => (where ? ` (${where})` : '');
+  return `lateralized ${t.lateralized_per_hour}${at(t.lateralized_max)}, generalized ${t.generalized_per_hour}, isolated ${t.isolated_per_hour}${at(t.isolated_max)}`;
 }
 
 /** The report as Markdown: one heading per section, then the measured values, marked as such. */
@@ -244,14 +261,16 @@ export function reportToMarkdown(r: DraftReport): string {
   for (const s of r.report_sections)
     lines.push(`## ${s.section_name}`, '', s.section_text || '_(nothing written)_', '');
   lines.push('## Measured values (quantitative EEG, not generated)', '');
-  lines.push('| recording | duration | usable channels | PDR | alpha / delta (relative) | bad segments |');
-  lines.push('|---|---|---|---|---|---|');
+  lines.push(
+    '| recording | duration | usable channels | PDR | alpha / delta (relative) | bad segments | sharp transients / h (detector) |',
+  );
+  lines.push('|---|---|---|---|---|---|---|');
   for (const m of r.measured.recordings) {
     const rel = m.relative_band_power;
     lines.push(
       `| ${m.file.split('/').pop()} | ${(m.duration_s / 60).toFixed(1)} min | ${m.channels_usable} | ${
         m.pdr_hz != null ? `${m.pdr_hz.toFixed(1)} Hz (${m.pdr_source})` : 'not found'
-      } | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} |`,
+      } | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} | ${transientCell(m.sharp_transients)} |`,
     );
   }
   lines.push(

@@ -33,7 +33,12 @@ function synthOne(name: string, args: string[]): { edf: string; truth: Truth } {
   };
 }
 
-function draft(edf: string): { text: string; json: { finding_probabilities: Record<string, number> } } {
+interface DraftJson {
+  finding_probabilities: Record<string, number>;
+  measured: { recordings: { sharp_transients: Record<string, number | string | null> | null }[] };
+}
+
+function draft(edf: string): { text: string; json: DraftJson } {
   const r = celm(['report', edf, '--format', 'json', '--cache', join(dir, 'cache'), '--quiet']);
   assert.equal(r.status, 0, r.stderr);
   const json = JSON.parse(r.stdout);
@@ -113,7 +118,25 @@ test('default model: frequent right temporal spikes are reported as focal epilep
 
 test("default model: the demo's left temporal sharp waves are reported on the left", { skip }, () => {
   const edf = join(repoRoot, 'data', 'demo', '64280360', 's001_2013_09_23', '64280360_s001_t000.edf');
-  const { text } = draft(edf);
+  const { text, json } = draft(edf);
+  // the detector's count beside the text: 21 sharp waves in 20 min, left temporal
+  const truth = JSON.parse(
+    readFileSync(
+      join(repoRoot, 'data', 'demo', '64280360', 's001_2013_09_23', '64280360_s001.truth.json'),
+      'utf8',
+    ),
+  ).recordings[0].findings.find((f: { kind: string }) => f.kind === 'focal_epileptiform');
+  const measured = json.measured.recordings[0].sharp_transients;
+  assert.ok(measured, 'the default model reports the detector counts');
+  const perHour = (truth.count * 3600) / 1200;
+  assert.ok(
+    Math.abs((measured.lateralized_per_hour as number) - perHour) < 0.3 * perHour,
+    `${measured.lateralized_per_hour} lateralized an hour, ${perHour} in the truth`,
+  );
+  assert.ok(
+    ['T3', 'F7', 'T5', 'A1'].includes(measured.lateralized_max as string),
+    String(measured.lateralized_max),
+  );
   const epi = labelReport(text.split('\n\n').find((p) => p.startsWith('EPILEPTIFORM')) ?? '');
   const focal = epi.findings.filter((f) => f.kind === 'focal_epileptiform' && f.polarity === 'present');
   assert.ok(focal.length > 0, `no focal discharges in:\n${text}`);
