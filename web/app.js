@@ -746,6 +746,13 @@ function renderMeasurements(m) {
   if (m.badSegments !== undefined && m.segments !== undefined)
     items.push(`artifact segments ${m.badSegments} of ${m.segments}`);
   if (m.durationSec !== undefined) items.push(`length ${fmtDuration(m.durationSec)}`);
+  if (m.sharpTransients) {
+    const t = m.sharpTransients;
+    const at = (w) => (w ? ` (max ${escapeHtml(String(w))})` : '');
+    items.push(
+      `sharp transients (detector) per hour: lateralized ${t.lateralized_per_hour}${at(t.lateralized_max)}, generalized ${t.generalized_per_hour}, isolated ${t.isolated_per_hour}${at(t.isolated_max)}`,
+    );
+  }
   $('measurements').innerHTML =
     `<mark class="measured">measured</mark> values (quantitative EEG, not generated):<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>`;
 }

@@ -92,6 +92,7 @@ async function modelDraft(input: JobInput, modelDir: string): Promise<void> {
       usableChannels: m.channels_usable,
       badSegments: m.bad_segments,
       segments: m.segments,
+      sharpTransients: m.sharp_transients,
     },
     modelOutput: {
       model: { name, trained_on: r.model.trained_on, runtime: r.model.runtime },

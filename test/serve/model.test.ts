@@ -101,6 +101,8 @@ test('with a model folder, report jobs draft with the model: its name in the sou
   assert.equal(r.measurements.durationSec, 60);
   assert.equal(r.measurements.usableChannels, 19);
   assert.ok('pdrHz' in r.measurements);
+  // the tiny model reads features version 2, so the detector's rates come along
+  assert.equal(typeof r.measurements.sharpTransients.lateralized_per_hour, 'number');
   const labels = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')).labels as string[];
   const p = r.model_output.finding_probabilities;
   assert.deepEqual(Object.keys(p).sort(), [...labels].sort());
