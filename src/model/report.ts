@@ -152,7 +152,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     sessions.map((s) => s[0]),
     encDim,
     featVersion,
-  );
+  ); // spikes / slowing / lower alpha: 'left' | 'right' | null
   const sides: FindingSides = {
     ...(m.spikes ? { focal_epileptiform: m.spikes } : {}),
     ...(m.slowing ? { focal_slowing: m.slowing } : {}),
@@ -164,39 +164,38 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const banned = new Set<number>();
   for (let id = 0; id < tok.vocabSize; id++) if (tok.isSpecial(id) && id !== eos) banned.add(id);
   const room = meta.model.ctx - prefixLength(meta.model);
+  const guided = opts.guideSamples > 0 && meta.labels.length > 0;
   const out: CelmReport['report_sections'] = [];
   for (const [k, name] of sections.entries()) {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
     const next = runner.nextLogits(prefix);
     const gen = await generate(next, ids, eos, limit, banned);
-    let text = tok.decode(gen).trim();
-    const guided = opts.guideSamples > 0 && meta.labels.length > 0;
     const fewest = (texts: string[]) => {
       const v = texts.map((x) => violations(name, x, probs, sides));
       const min = Math.min(...v);
       return { min, texts: texts.filter((_, i) => v[i] === min) };
     };
     // the greedy/beam text first, so that it wins ties
-    let pool = [text];
+    let pool = [tok.decode(gen).trim()];
     let best = guided ? fewest(pool) : { min: 0, texts: pool };
     const rng = Rng.derive(opts.seed, 'section', name);
-    // samples need not run far past the greedy text's length (each step recomputes every row)
-    const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
     if (opts.samples > 0) {
       const drawn = await sample(next, ids, eos, limit, opts.samples, rng, banned);
       pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
       best = guided ? fewest(pool) : { min: 0, texts: pool };
     }
-    // guidance: draw more while every candidate contradicts the head (rounds of guideSamples)
+    // guidance: draw more while every candidate contradicts the head (rounds of guideSamples); the
+    // same compute buys twice the samples for a short section (a step costs rows x length), and
+    // samples need not run far past the greedy text's length
+    const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
+    const drawCount = opts.guideSamples * (gen.length <= SHORT_SECTION ? 2 : 1);
     for (let round = 0; guided && best.min > 0 && round < GUIDE_ROUNDS; round++) {
-      // the same compute for short sections buys twice the samples (cost grows with rows x length)
-      const rows = opts.guideSamples * (gen.length <= SHORT_SECTION ? 2 : 1);
-      const drawn = await sample(next, ids, eos, cap, rows, rng, banned);
+      const drawn = await sample(next, ids, eos, cap, drawCount, rng, banned);
       pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
       best = fewest(pool);
     }
-    text = best.texts[mbrSelect(best.texts)];
+    const text = best.texts[mbrSelect(best.texts)];
     out.push({ section_name: name, section_text: text });
     req.onProgress?.('write', k + 1, sections.length);
   }
