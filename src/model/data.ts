@@ -53,6 +53,41 @@ export function readSplit(dataDir: string, split: string): DatasetItem[] {
   return items;
 }
 
+/**
+ * What the findings prompt (config `findingsPrompt`) states: the present finding kinds (in AUX_LABELS
+ * order), the side of focal ones, and the verdict. In training they come from the labeler on the
+ * reference; in `celm report`, from the findings head and the measured sides.
+ */
+export interface PromptFindings {
+  kinds: string[];
+  sides: Partial<Record<string, 'left' | 'right'>>;
+  abnormal: boolean | null;
+}
+
+/** Kinds whose side the prompt carries. */
+export const SIDED_KINDS = ['focal_epileptiform', 'focal_slowing', 'asymmetry'] as const;
+
+/** "findings: focal epileptiform right, seizure, drowsiness; abnormal" */
+export function findingsLine(f: PromptFindings): string {
+  const kinds = f.kinds.map((k) => `${k.replace(/_/g, ' ')}${f.sides[k] ? ` ${f.sides[k]}` : ''}`);
+  const verdict = f.abnormal === null ? '' : f.abnormal ? '; abnormal' : '; normal';
+  return `findings: ${kinds.length ? kinds.join(', ') : 'none'}${verdict}`;
+}
+
+/** The prompt findings of a reference report (the labeler's reading). */
+export function reportFindings(report: CelmReport): PromptFindings {
+  const labels = labelReport(celmReportToText(report));
+  const present = labels.findings.filter((f) => f.polarity === 'present');
+  const kinds = FINDING_KINDS.filter((k) => present.some((f) => f.kind === k));
+  const sides: PromptFindings['sides'] = {};
+  for (const k of SIDED_KINDS) {
+    const side = present.find((f) => f.kind === k && (f.side === 'left' || f.side === 'right'))?.side;
+    if (side === 'left' || side === 'right') sides[k] = side;
+  }
+  const abnormal = labels.abnormal ?? present.some((f) => ABNORMAL_KINDS.has(f.kind));
+  return { kinds, sides, abnormal };
+}
+
 /** Auxiliary targets: every finding kind (present = 1) plus 'abnormal'; from the labeler on the report. */
 export const AUX_LABELS = [...FINDING_KINDS, 'abnormal'] as const;
 
@@ -173,10 +208,14 @@ export function rowBatch(
   };
 }
 
+/** Tokens of the findings prompt kept at most. */
+export const MAX_PROMPT_TOKENS = 64;
+
 /**
- * Decoder token ids of one example: <hist> history <sec:NAME> text <eos>, truncated to `room`
- * tokens; returns the ids and where the section token sits (the loss starts there).
+ * Decoder token ids of one example: <hist> history [findings prompt] <sec:NAME> text <eos>, truncated
+ * to `room` tokens; returns the ids and where the section token sits (the loss starts there).
  */
+
 export function exampleTokens(
   tok: BpeTokenizer,
   history: string,
@@ -184,9 +223,11 @@ export function exampleTokens(
   text: string | null,
   maxHistory: number,
   room: number,
+  prompt = '',
 ): { ids: number[]; start: number } {
   const hist = history.trim() ? tok.encode(` ${history.trim()}`).slice(0, maxHistory) : [];
-  const ids = [tok.tokenId('<hist>'), ...hist, tok.tokenId(sectionToken(section))];
+  const said = prompt ? tok.encode(` ${prompt}`).slice(0, MAX_PROMPT_TOKENS) : [];
+  const ids = [tok.tokenId('<hist>'), ...hist, ...said, tok.tokenId(sectionToken(section))];
   const start = ids.length - 1;
   if (text !== null) {
     const body = tok.encode(` ${text.trim()}`);

@@ -16,7 +16,7 @@ import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { prefixLength } from './celm.js';
-import { assembleRows, exampleTokens, sectionToken } from './data.js';
+import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, sample } from './generate.js';
@@ -159,6 +159,15 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     ...(m.lowAlpha ? { asymmetry: m.lowAlpha } : {}),
   };
 
+  // models trained with a findings prompt read the head's findings and the measured sides as text
+  const prompt = meta.findings_prompt
+    ? findingsLine({
+        kinds: meta.labels.filter((l) => l !== 'abnormal' && (probs[l] ?? 0) >= 0.5),
+        sides,
+        abnormal: probs.abnormal === undefined ? null : probs.abnormal >= 0.5,
+      })
+    : '';
+
   const opts: GenerateOptions = { ...DEFAULT_GENERATE, ...req.generate };
   const eos = tok.tokenId('<eos>');
   const banned = new Set<number>();
@@ -167,7 +176,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const guided = opts.guideSamples > 0 && meta.labels.length > 0;
   const out: CelmReport['report_sections'] = [];
   for (const [k, name] of sections.entries()) {
-    const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room);
+    const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
     const next = runner.nextLogits(prefix);
     const gen = await generate(next, ids, eos, limit, banned);

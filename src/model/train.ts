@@ -27,8 +27,10 @@ import {
   auxTargets,
   type DatasetItem,
   exampleTokens,
+  findingsLine,
   type Rows,
   readSplit,
+  reportFindings,
   rowBatch,
   SPECIAL_TOKENS,
 } from './data.js';
@@ -45,6 +47,12 @@ export interface ReportTrainConfig {
   model: typeof DEFAULT_REPORT_MODEL;
   input: SegmentInput;
   vocabSize: number;
+  /**
+   * The decoder reads a findings line before each section ("findings: focal epileptiform right, ...;
+   * abnormal"): the reference's findings in training, the findings head's and the measured sides in
+   * `celm report`. Off in the default model.
+   */
+  findingsPrompt: boolean;
   train: TrainSchedule & {
     batchSize: number;
     /** Distinct reports per batch (their sections share one projector pass). */
@@ -61,6 +69,7 @@ export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
   model: DEFAULT_REPORT_MODEL,
   input: 'encoder+features',
   vocabSize: 1024,
+  findingsPrompt: false,
   train: {
     seed: 1,
     maxSteps: 1800,
@@ -127,6 +136,8 @@ export interface ModelJson {
   model: ReportModelConfig;
   input: SegmentInput;
   features_version: number;
+  /** The decoder reads a findings prompt (absent: false). */
+  findings_prompt?: boolean;
   labels: string[];
   sections: string[];
   max_history: number;
@@ -236,8 +247,9 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
   };
   const prefixLen = prefixLength(mcfg);
   const examplesOf = (items: DatasetItem[]): Example[] =>
-    items.flatMap((it, item) =>
-      it.report_sections
+    items.flatMap((it, item) => {
+      const prompt = cfg.findingsPrompt ? findingsLine(reportFindings(it)) : '';
+      return it.report_sections
         .filter((s) => (CELM_SECTIONS as readonly string[]).includes(s.section_name) && s.section_text.trim())
         .map((s) => ({
           item,
@@ -249,6 +261,7 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
             s.section_text,
             cfg.train.maxHistory,
             mcfg.ctx - prefixLen,
+            prompt,
           ),
           bare: exampleTokens(
             tok,
@@ -257,9 +270,10 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
             s.section_text,
             cfg.train.maxHistory,
             mcfg.ctx - prefixLen,
+            prompt,
           ),
-        })),
-    );
+        }));
+    });
   const trainEx = examplesOf(train);
   const valEx = new Rng(cfg.train.seed).shuffle(examplesOf(val)).slice(0, cfg.train.valExamples);
   const trainAux = train.map((it) => auxTargets(it));
@@ -390,6 +404,7 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
     model: mcfg,
     input: cfg.input,
     features_version: FEATURES_VERSION,
+    findings_prompt: cfg.findingsPrompt,
     labels: [...AUX_LABELS],
     sections: [...CELM_SECTIONS],
     max_history: cfg.train.maxHistory,
