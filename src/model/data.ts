@@ -11,6 +11,7 @@ import { CELM_SECTIONS, type CelmReport, celmReportToText } from '../clinical/se
 import { CelmError } from '../errors.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { ROW_PAD, ROW_SEGMENT, ROW_SESSION_SEP } from './celm.js';
+import { type FindingSides, SIDED_KINDS } from './features.js';
 import { sinusoid } from './layers.js';
 import type { Backend, Tensor } from './runtime/index.js';
 import type { BpeTokenizer } from './tokenizer.js';
@@ -60,16 +61,14 @@ export function readSplit(dataDir: string, split: string): DatasetItem[] {
  */
 export interface PromptFindings {
   kinds: string[];
-  sides: Partial<Record<string, 'left' | 'right'>>;
+  sides: FindingSides;
   abnormal: boolean | null;
 }
 
-/** Kinds whose side the prompt carries. */
-export const SIDED_KINDS = ['focal_epileptiform', 'focal_slowing', 'asymmetry'] as const;
-
 /** "findings: focal epileptiform right, seizure, drowsiness; abnormal" */
 export function findingsLine(f: PromptFindings): string {
-  const kinds = f.kinds.map((k) => `${k.replace(/_/g, ' ')}${f.sides[k] ? ` ${f.sides[k]}` : ''}`);
+  const side = (k: string) => f.sides[k as keyof FindingSides];
+  const kinds = f.kinds.map((k) => `${k.replace(/_/g, ' ')}${side(k) ? ` ${side(k)}` : ''}`);
   const verdict = f.abnormal === null ? '' : f.abnormal ? '; abnormal' : '; normal';
   return `findings: ${kinds.length ? kinds.join(', ') : 'none'}${verdict}`;
 }

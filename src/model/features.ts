@@ -17,7 +17,7 @@
  * side has spikes" or "one side is slow" without having to learn an absolute difference.
  */
 import { CELM_CHANNELS } from '../signal/channels.js';
-import { homologIndex } from '../signal/spectral.js';
+import { HOMOLOGOUS_PAIRS, homologIndex } from '../signal/spectral.js';
 import { detectTransients, median, transientScores } from '../signal/transients.js';
 
 export const FEATURE_NAMES = [
@@ -56,6 +56,17 @@ export function featuresPerChannel(version: number): number {
 const C = CELM_CHANNELS.length;
 /** Homologous channel of each model channel, -1 on the midline. */
 const HOMOLOG = homologIndex(CELM_CHANNELS);
+/** Side of each model channel: 0 left, 1 right, -1 midline (from the homologous pairs, left first). */
+const SIDE = CELM_CHANNELS.map((name) =>
+  HOMOLOGOUS_PAIRS.some(([l]) => l === name) ? 0 : HOMOLOGOUS_PAIRS.some(([, r]) => r === name) ? 1 : -1,
+);
+/** Where a version-2 feature sits among a channel's features. */
+const featureIndex = (name: (typeof FEATURE_NAMES)[number]) => FEATURE_NAMES.indexOf(name);
+const LATERALIZED = featureIndex('log_lateralized_spikes');
+const GENERALIZED = featureIndex('log_generalized_spikes');
+const ISOLATED = featureIndex('log_isolated_transients');
+const SLOW_EXCESS = featureIndex('slow_excess');
+const ALPHA_DEFICIT = featureIndex('alpha_deficit');
 
 let scratch: { L: number; z: Float32Array; tmp: Float32Array; d2: Float32Array } | null = null;
 function scratchFor(L: number) {
@@ -149,49 +160,50 @@ function version2(
   }
 }
 
-export type MeasuredSide = 'left' | 'right';
+/** Findings whose side the measurements give (and the findings prompt carries). */
+export const SIDED_KINDS = ['focal_epileptiform', 'focal_slowing', 'asymmetry'] as const;
+/** The side of each sided finding, where one is measured or stated. */
+export type FindingSides = Partial<Record<(typeof SIDED_KINDS)[number], 'left' | 'right'>>;
 
 /**
  * The side the version-2 features point to over a whole report (all its recordings' segment vectors,
- * [n, 22 * (encoderDim + F)]): lateralized sharp transients (spikes), slow excess (focal slowing) and
- * alpha deficit (the side of lower alpha). A side is given when its channels' summed recording mean is
- * at least twice the other side's and above a floor of occasional false detections; else null.
+ * [n, 22 * (encoderDim + F)]): lateralized sharp transients for focal epileptiform discharges, slow
+ * excess for focal slowing, alpha deficit for asymmetry (the side of lower alpha). A side is given when
+ * its channels' summed recording mean is at least twice the other side's and above a floor of
+ * occasional false detections; findings with no clear side are left out.
  */
 export function measuredSides(
   vectors: Float32Array[],
   encoderDim: number,
   featuresVersion: number,
-): { spikes: MeasuredSide | null; slowing: MeasuredSide | null; lowAlpha: MeasuredSide | null } {
-  const none = { spikes: null, slowing: null, lowAlpha: null };
-  if (featuresVersion < 2) return none;
-  const F = featuresPerChannel(featuresVersion);
-  const per = encoderDim + F;
-  const sums = { spikes: [0, 0], slowing: [0, 0], lowAlpha: [0, 0] };
+): FindingSides {
+  if (featuresVersion < 2) return {};
+  const per = encoderDim + featuresPerChannel(featuresVersion);
+  const measures = [
+    { kind: 'focal_epileptiform', feature: LATERALIZED, floor: 0.05 },
+    { kind: 'focal_slowing', feature: SLOW_EXCESS, floor: 0.5 },
+    { kind: 'asymmetry', feature: ALPHA_DEFICIT, floor: 0.5 },
+  ] as const;
+  const sums = measures.map(() => [0, 0]);
   let n = 0;
   for (const v of vectors) {
     const segs = v.length / (C * per);
     n += segs;
     for (let s = 0; s < segs; s++)
       for (let c = 0; c < C; c++) {
-        const h = HOMOLOG[c];
-        if (h < 0) continue;
-        const side = CELM_CHANNELS[c].match(/[13579]$/) ? 0 : 1; // odd numbers are on the left
+        if (SIDE[c] < 0) continue;
         const o = (s * C + c) * per + encoderDim;
-        sums.spikes[side] += v[o + 8];
-        sums.slowing[side] += v[o + 12];
-        sums.lowAlpha[side] += v[o + 13];
+        for (const [i, m] of measures.entries()) sums[i][SIDE[c]] += v[o + m.feature];
       }
   }
-  if (!n) return none;
-  const pick = ([l, r]: number[], floor: number): MeasuredSide | null => {
-    const [L, R] = [l / n, r / n];
-    return L >= 2 * R && L > floor ? 'left' : R >= 2 * L && R > floor ? 'right' : null;
-  };
-  return {
-    spikes: pick(sums.spikes, 0.05),
-    slowing: pick(sums.slowing, 0.5),
-    lowAlpha: pick(sums.lowAlpha, 0.5),
-  };
+  const sides: FindingSides = {};
+  if (!n) return sides;
+  for (const [i, m] of measures.entries()) {
+    const [L, R] = sums[i].map((x) => x / n);
+    if (L >= 2 * R && L > m.floor) sides[m.kind] = 'left';
+    else if (R >= 2 * L && R > m.floor) sides[m.kind] = 'right';
+  }
+  return sides;
 }
 
 /** Sharp transients the detector counted in one recording, per hour, by field (`measured` output). */
@@ -219,7 +231,8 @@ export function transientRates(
   const per = encoderDim + featuresPerChannel(featuresVersion);
   const n = vectors.length / (C * per);
   if (!n) return null;
-  const at = (k: number) => {
+  // the channel with the most events of feature k, and its rate
+  const busiest = (k: number) => {
     const rate = new Float64Array(C);
     for (let s = 0; s < n; s++)
       for (let c = 0; c < C; c++)
@@ -229,9 +242,9 @@ export function transientRates(
     const perHour = Math.round(((rate[best] * 360) / n) * 10) / 10; // 360 ten-second segments an hour
     return { perHour, where: perHour > 0 ? CELM_CHANNELS[best] : null };
   };
-  const lat = at(8);
-  const gen = at(10);
-  const iso = at(11);
+  const lat = busiest(LATERALIZED);
+  const gen = busiest(GENERALIZED);
+  const iso = busiest(ISOLATED);
   return {
     lateralized_per_hour: lat.perHour,
     lateralized_max: lat.where,

@@ -13,6 +13,7 @@
 import type { FindingKind } from '../clinical/findings.js';
 import type { CelmSectionName } from '../clinical/sections.js';
 import { labelReport } from '../eval/clinical/labeler.js';
+import type { FindingSides } from './features.js';
 
 /** The findings each section states when present (how the reports of the corpus are laid out). */
 export const SECTION_KINDS: Record<CelmSectionName, readonly FindingKind[]> = {
@@ -51,11 +52,6 @@ export interface GuideOptions {
 }
 
 export const DEFAULT_GUIDE: GuideOptions = { present: 0.6, absent: 0.4 };
-
-/** Measured sides of focal findings (absent: not lateralized, or not measured). */
-export type FindingSides = Partial<
-  Record<'focal_epileptiform' | 'focal_slowing' | 'asymmetry', 'left' | 'right'>
->;
 
 /** Abnormal findings an impression must not state when the head is sure they are absent. */
 const IMPRESSION_KINDS: readonly FindingKind[] = [

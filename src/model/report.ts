@@ -20,7 +20,7 @@ import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, sample } from './generate.js';
-import { type FindingSides, violations } from './guide.js';
+import { violations } from './guide.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
 import { createRunner, type RunnerKind } from './runner.js';
@@ -148,16 +148,11 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     probs[l] = Math.round((1 / (1 + Math.exp(-aux[i]))) * 1000) / 1000;
   });
 
-  const m = measuredSides(
+  const sides = measuredSides(
     sessions.map((s) => s[0]),
     encDim,
     featVersion,
-  ); // spikes / slowing / lower alpha: 'left' | 'right' | null
-  const sides: FindingSides = {
-    ...(m.spikes ? { focal_epileptiform: m.spikes } : {}),
-    ...(m.slowing ? { focal_slowing: m.slowing } : {}),
-    ...(m.lowAlpha ? { asymmetry: m.lowAlpha } : {}),
-  };
+  );
 
   // models trained with a findings prompt read the head's findings and the measured sides as text
   const prompt = meta.findings_prompt
@@ -180,19 +175,31 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
     const next = runner.nextLogits(prefix);
     const gen = await generate(next, ids, eos, limit, banned);
+    // the candidates with the fewest contradictions of the head (all of them without guidance); each
+    // text is read by the labeler once
+    const seen = new Map<string, number>();
+    const contradictions = (x: string) => {
+      let v = seen.get(x);
+      if (v === undefined) {
+        v = violations(name, x, probs, sides);
+        seen.set(x, v);
+      }
+      return v;
+    };
     const fewest = (texts: string[]) => {
-      const v = texts.map((x) => violations(name, x, probs, sides));
+      if (!guided) return { min: 0, texts };
+      const v = texts.map(contradictions);
       const min = Math.min(...v);
       return { min, texts: texts.filter((_, i) => v[i] === min) };
     };
     // the greedy/beam text first, so that it wins ties
     let pool = [tok.decode(gen).trim()];
-    let best = guided ? fewest(pool) : { min: 0, texts: pool };
+    let best = fewest(pool);
     const rng = Rng.derive(opts.seed, 'section', name);
     if (opts.samples > 0) {
       const drawn = await sample(next, ids, eos, limit, opts.samples, rng, banned);
       pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
-      best = guided ? fewest(pool) : { min: 0, texts: pool };
+      best = fewest(pool);
     }
     // guidance: draw more while every candidate contradicts the head (rounds of guideSamples); the
     // same compute buys twice the samples for a short section (a step costs rows x length), and

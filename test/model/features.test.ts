@@ -57,7 +57,7 @@ test('right temporal spikes: the features point right, and the detector counts t
     { focus: { side: 'right', region: 'temporal' } },
   );
   const v = vectors(spec);
-  assert.equal(measuredSides([v], 0, 2).spikes, 'right');
+  assert.equal(measuredSides([v], 0, 2).focal_epileptiform, 'right');
   const rates = transientRates(v, 0, 2);
   assert.ok(rates);
   const perHour = (spec.ieds[0].times.length * 3600) / spec.duration;
@@ -78,10 +78,10 @@ test('left focal slowing points left; a normal recording points nowhere', () => 
       s.slowing[0].continuity === 'continuous',
     { focus: { side: 'left', region: 'temporal' } },
   );
-  assert.equal(measuredSides([vectors(slow)], 0, 2).slowing, 'left');
+  assert.equal(measuredSides([vectors(slow)], 0, 2).focal_slowing, 'left');
   const normal = findSpec('normal', 300, (s) => !s.artifacts.badElectrode && !s.pdr?.asymmetry);
   const m = measuredSides([vectors(normal)], 0, 2);
-  assert.deepEqual(m, { spikes: null, slowing: null, lowAlpha: null });
+  assert.deepEqual(m, {}); // no side for any finding
   // a version-1 model: eight features a channel, nothing measured from them
   assert.equal(vectors(normal, 1).length, Math.floor((300 * 200) / L) * C * 8);
   assert.equal(transientRates(vectors(normal, 1), 0, 1), null);
