@@ -28,8 +28,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { table } from '../src/cli/commands/eval.js';
 import type { CelmReport } from '../src/clinical/sections.js';
@@ -39,6 +39,7 @@ import { HistoryIndex, mostCommonReport } from '../src/eval/baselines/index.js';
 import { type ClinicalScores, scoreClinical } from '../src/eval/clinical/index.js';
 import { type MetricKey, WordNet } from '../src/eval/metrics/index.js';
 import { evaluateSections, parseReport, type Report, type SectionEvaluation } from '../src/eval/sections.js';
+import { writeFileAtomic } from '../src/fs-atomic.js';
 import { draftReport } from '../src/model/report.js';
 import { benchDir } from './common.js';
 
@@ -187,13 +188,6 @@ function reportText(r: CelmReport | undefined): string {
   return r ? r.report_sections.map((s) => `${s.section_name}: ${s.section_text}`).join('\n\n') : '';
 }
 
-function writeAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.partial`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 
 /** Predictions already in --out (resume), refusing a file written by another model or decoding. */
@@ -316,7 +310,7 @@ async function main(): Promise<void> {
         runtime: r.model.runtime,
         timings_s: r.timings_s,
       });
-      writeAtomic(out, jsonl([...done.values()]));
+      writeFileAtomic(out, jsonl([...done.values()]));
       fresh.push((Date.now() - t0) / 1000);
       process.stderr.write(
         `[${k + 1}/${todo.length}] ${s.id}: ${s.recordings.length} recording(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
@@ -349,12 +343,12 @@ async function main(): Promise<void> {
     sessions
       .filter((s) => m.has(s.id))
       .map((s) => ({ id: s.id, report_sections: m.get(s.id)?.report_sections }));
-  writeAtomic(`${stem}.references.jsonl`, jsonl(asLines(references)));
-  writeAtomic(`${stem}.most-common.jsonl`, jsonl(asLines(mostCommon)));
-  writeAtomic(`${stem}.nearest-history.jsonl`, jsonl(asLines(nearest)));
+  writeFileAtomic(`${stem}.references.jsonl`, jsonl(asLines(references)));
+  writeFileAtomic(`${stem}.most-common.jsonl`, jsonl(asLines(mostCommon)));
+  writeFileAtomic(`${stem}.nearest-history.jsonl`, jsonl(asLines(nearest)));
   // the same findings in another wording: what a reader that gets every finding right can score
   const reworded = rewordedReports(testDir, REWORDING_SEED);
-  writeAtomic(`${stem}.reworded.jsonl`, jsonl(asLines(reworded)));
+  writeFileAtomic(`${stem}.reworded.jsonl`, jsonl(asLines(reworded)));
 
   // 3. scores, as celm eval computes them
   const wordnet = WordNet.load(process.env);
@@ -473,7 +467,7 @@ async function main(): Promise<void> {
       `    ${n.padEnd(26)} model ${f3(v)}, best baseline ${f3(b)}, reworded ${f3(c)}: ${(100 * closed(v, b, c)).toFixed(0)}% of the gap`,
     );
 
-  writeAtomic(
+  writeFileAtomic(
     `${stem}.summary.json`,
     `${JSON.stringify(
       {

@@ -25,6 +25,7 @@ const COMMANDS: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['serve', 'token'], load: async () => (await import('./commands/serve.js')).registerServe },
   { names: ['pretrain'], load: async () => (await import('./commands/pretrain.js')).registerPretrain },
   { names: ['train'], load: async () => (await import('./commands/train.js')).registerTrain },
+  { names: ['calibrate'], load: async () => (await import('./commands/calibrate.js')).registerCalibrate },
   { names: ['report'], load: async () => (await import('./commands/report.js')).registerReport },
 ];
 

@@ -253,3 +253,28 @@ export function transientRates(
     isolated_max: iso.where,
   };
 }
+
+/**
+ * The largest recording mean of one version-2 feature over the channels of a report's segment vectors
+ * (all its recordings' rows, [n, 22 * (encoderDim + F)]): how strongly the most affected electrode
+ * shows it. Null for models without the feature.
+ */
+export function strongestChannelMean(
+  vectors: Float32Array[],
+  encoderDim: number,
+  featuresVersion: number,
+  feature: (typeof FEATURE_NAMES)[number],
+): number | null {
+  const k = featureIndex(feature);
+  if (featuresVersion < 1 || k >= featuresPerChannel(featuresVersion)) return null;
+  const per = encoderDim + featuresPerChannel(featuresVersion);
+  const sum = new Float64Array(C);
+  let n = 0;
+  for (const v of vectors) {
+    const segs = v.length / (C * per);
+    n += segs;
+    for (let s = 0; s < segs; s++)
+      for (let c = 0; c < C; c++) sum[c] += v[(s * C + c) * per + encoderDim + k];
+  }
+  return n ? Math.max(...sum) / n : null;
+}

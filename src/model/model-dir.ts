@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CelmError } from '../errors.js';
+import type { Calibration } from './calibration.js';
 import { type EncoderConfig, encoderConfigHash } from './encoder.js';
 import { decodeSafetensors, type NamedArray } from './runtime/index.js';
 import { BpeTokenizer } from './tokenizer.js';
@@ -19,6 +20,8 @@ export interface ReportModelFiles {
   encoder: { config: EncoderConfig; key: string; weights: Map<string, NamedArray> } | null;
   /** A short human description of the training data, for the report footer. */
   trainedOn: string;
+  /** The findings calibration (calibration.json), when the folder has one. */
+  calibration: Calibration | null;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -79,7 +82,22 @@ export function loadModelDir(dirIn: string): ReportModelFiles {
   // a folder path shows as its last part; a description as written
   const source = d.data.startsWith('/') ? d.data.split('/').filter(Boolean).pop() : d.data;
   const trainedOn = `${d.reports} reports of ${source}`;
-  return { dir, meta, tokenizer, weights, encoder, trainedOn };
+  const calPath = join(dir, MODEL_FILES.calibration);
+  let calibration: Calibration | null = null;
+  if (existsSync(calPath)) {
+    calibration = readJson(calPath) as unknown as Calibration;
+    if (calibration.format !== 'celm-findings-calibration' || calibration.version !== 1)
+      throw new CelmError(
+        'model',
+        `${calPath}: format '${calibration.format}' version ${calibration.version} is not celm-findings-calibration 1`,
+      );
+    if (calibration.features_version !== meta.features_version)
+      throw new CelmError(
+        'model',
+        `${calPath}: fitted on features version ${calibration.features_version}, the model reads ${meta.features_version}; run 'celm calibrate' again`,
+      );
+  }
+  return { dir, meta, tokenizer, weights, encoder, trainedOn, calibration };
 }
 
 /** A short content digest of a weight map (cache keys change when the weights do). */

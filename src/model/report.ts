@@ -15,6 +15,8 @@ import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
+import { type RecordingMeasures, recordingMeasures } from '../signal/recording-measures.js';
+import { applyCalibration, reportEvidence } from './calibration.js';
 import { prefixLength } from './celm.js';
 import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
@@ -63,13 +65,24 @@ export interface MeasuredValues {
     segments: number;
     /** The sharp-transient detector's counts (models with features version 2), else null. */
     sharp_transients: TransientRates | null;
+    /** Mains amplitude before the notch, at the channel with the most (src/signal/artifacts.ts). */
+    line_noise: { hz: number; max_uv: number; max_channel: string } | null;
+    /** R-locked ECG artifact in the EEG (null without an ECG channel). */
+    ecg_artifact: { max_uv: number; max_channel: string; heart_rate_bpm: number } | null;
+    /** Central delta build-up over an annotated hyperventilation (src/signal/procedures.ts). */
+    hyperventilation: { start_s: number; end_s: number; delta_log_ratio: number } | null;
   }[];
 }
 
 export interface DraftReport extends CelmReport {
   measured: MeasuredValues;
-  /** The auxiliary head's probabilities of each finding label (a model output, not a measurement). */
+  /**
+   * The findings head's probability of each finding label (a model output, not a measurement), with
+   * the findings the model's calibration decides from a measurement replaced by their score.
+   */
   finding_probabilities: Record<string, number>;
+  /** The findings decided from a measurement (calibration.json), with the measurement. */
+  calibrated_findings: Record<string, { evidence: string; value: number }>;
   model: { dir: string; trained_on: string; runtime: string };
   timings_s: Record<string, number>;
 }
@@ -105,6 +118,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const featVersion = meta.input === 'encoder' ? 0 : meta.features_version;
   // preprocessing and segment vectors, file by file (each is one "session" of the report)
   const sessions: Float32Array[][] = [];
+  const recMeasures: RecordingMeasures[] = [];
   const measured: MeasuredValues = { source: 'measured', recordings: [] };
   let preS = 0;
   let embS = 0;
@@ -128,7 +142,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     preS += (t1 - t0) / 1000;
     embS += (Date.now() - t1) / 1000;
     sessions.push([vectors]);
-    measured.recordings.push(measuredOf(f, pre.dir, transientRates(vectors, encDim, featVersion)));
+    const m = recordingMeasures(pre.dir, f);
+    recMeasures.push(m);
+    measured.recordings.push(measuredOf(f, pre.dir, transientRates(vectors, encDim, featVersion), m));
   }
   t.preprocess_s = preS;
   t.encode_s = embS;
@@ -143,10 +159,22 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const { prefix, aux } = await runner.compress(rows);
   lap('compress_s');
 
-  const probs: Record<string, number> = {};
+  const head: Record<string, number> = {};
   meta.labels.forEach((l, i) => {
-    probs[l] = Math.round((1 / (1 + Math.exp(-aux[i]))) * 1000) / 1000;
+    head[l] = Math.round((1 / (1 + Math.exp(-aux[i]))) * 1000) / 1000;
   });
+  const evidence = reportEvidence(
+    recMeasures,
+    sessions.map((s) => s[0]),
+    encDim,
+    featVersion,
+  );
+  const probs = files.calibration ? applyCalibration(files.calibration, evidence, head) : head;
+  const calibrated: DraftReport['calibrated_findings'] = {};
+  for (const [kind, k] of Object.entries(files.calibration?.kinds ?? {})) {
+    const value = evidence[k.evidence];
+    if (value !== null) calibrated[kind] = { evidence: k.evidence, value: Math.round(value * 1000) / 1000 };
+  }
 
   const sides = measuredSides(
     sessions.map((s) => s[0]),
@@ -224,6 +252,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     report_sections: out,
     measured,
     finding_probabilities: probs,
+    calibrated_findings: calibrated,
     model: { dir: files.dir, trained_on: files.trainedOn, runtime: runner.name },
     timings_s: t,
   };
@@ -233,6 +262,7 @@ function measuredOf(
   file: string,
   preDir: string,
   transients: TransientRates | null,
+  m: RecordingMeasures,
 ): MeasuredValues['recordings'][number] {
   // index.json of the preprocessing (its qeeg is null when no segment was clean enough to measure)
   const idx = JSON.parse(readFileSync(join(preDir, 'index.json'), 'utf8')) as {
@@ -260,6 +290,19 @@ function measuredOf(
     bad_segments: idx.quality_summary?.bad_segments ?? 0,
     segments: idx.n_segments,
     sharp_transients: transients,
+    line_noise: m.line_noise
+      ? { hz: m.line_noise.hz, max_uv: m.line_noise.max_uv, max_channel: m.line_noise.max_channel }
+      : null,
+    ecg_artifact: m.ecg
+      ? { max_uv: m.ecg.max_uv, max_channel: m.ecg.max_channel, heart_rate_bpm: m.ecg.heart_rate_bpm }
+      : null,
+    hyperventilation: m.hyperventilation
+      ? {
+          start_s: m.hyperventilation.start_s,
+          end_s: m.hyperventilation.end_s,
+          delta_log_ratio: m.hyperventilation.delta_log_ratio,
+        }
+      : null,
   };
 }
 

@@ -128,6 +128,8 @@ export const MODEL_FILES = {
   tokenizer: 'tokenizer.json',
   encoderWeights: 'encoder.safetensors',
   encoderConfig: 'encoder.json',
+  /** Optional: the findings calibration of `celm calibrate` (./calibration.ts). */
+  calibration: 'calibration.json',
 } as const;
 
 export interface ModelJson {

@@ -14,15 +14,14 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { CelmError } from '../../errors.js';
 import { EdfReader } from '../../formats/edf/index.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 import { runBatch } from '../../signal/batch.js';
 import { bidsChannelStatus, DEFAULT_SETTINGS, type PreprocessSettings } from '../../signal/pipeline.js';
 import { clearItem, type Db, openCatalog } from './catalog.js';
@@ -81,12 +80,6 @@ export interface BuildSummary {
   preprocessed: number;
   preprocessFailed: number;
   out: string;
-}
-
-function writeAtomic(path: string, text: string | Uint8Array): void {
-  const tmp = join(resolve(path, '..'), `.${path.split('/').pop()}.${process.pid}.partial`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 function fileStamp(path: string): string {
@@ -602,8 +595,8 @@ export function writeOutputs(db: Db, out: string): void {
     lines.push(line);
     if (r.status === 'ok') bySplit[r.split].push(line);
   }
-  writeAtomic(join(out, 'sections.jsonl'), lines.length ? `${lines.join('\n')}\n` : '');
+  writeFileAtomic(join(out, 'sections.jsonl'), lines.length ? `${lines.join('\n')}\n` : '');
   mkdirSync(join(out, 'splits'), { recursive: true });
   for (const s of SPLIT_NAMES)
-    writeAtomic(join(out, 'splits', `${s}.jsonl`), bySplit[s].length ? `${bySplit[s].join('\n')}\n` : '');
+    writeFileAtomic(join(out, 'splits', `${s}.jsonl`), bySplit[s].length ? `${bySplit[s].join('\n')}\n` : '');
 }

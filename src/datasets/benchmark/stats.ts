@@ -1,11 +1,6 @@
-/**
- * Statistics of a built benchmark, from its catalog: counts, hours, a recording-duration histogram,
- * section frequencies, extraction failures, item errors and preprocessing state; written as
- * DIR/stats.json, DIR/stats.svg and (when @resvg/resvg-js loads) DIR/stats.png.
- */
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CELM_SECTIONS } from '../../clinical/sections.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 import { esc, PALETTE, svgToPng } from '../../plot/svg.js';
 import type { Db } from './catalog.js';
 import { SPLIT_NAMES } from './splits.js';
@@ -207,16 +202,10 @@ export function statsSvg(s: BenchmarkStats): string {
   ].join('\n');
 }
 
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.partial`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 export async function writeStats(out: string, s: BenchmarkStats): Promise<void> {
-  writeAtomic(join(out, 'stats.json'), `${JSON.stringify(s, null, 2)}\n`);
+  writeFileAtomic(join(out, 'stats.json'), `${JSON.stringify(s, null, 2)}\n`);
   const svg = statsSvg(s);
-  writeAtomic(join(out, 'stats.svg'), svg);
+  writeFileAtomic(join(out, 'stats.svg'), svg);
   const png = await svgToPng(svg);
-  if (png) writeAtomic(join(out, 'stats.png'), png);
+  if (png) writeFileAtomic(join(out, 'stats.png'), png);
 }

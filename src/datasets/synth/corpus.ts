@@ -4,11 +4,12 @@
  * ground truth (.truth.json); DIR/manifest.jsonl lists one line per report and DIR/synth.json records
  * the generator version, seed and settings. Deterministic for a seed; a rerun skips finished sessions.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Region } from '../../clinical/findings.js';
 import type { CelmReport } from '../../clinical/sections.js';
 import { CelmError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 import { writeRecordingEdf } from './edf.js';
 import { hashSeed, Rng } from './prng.js';
 import { type Patient, type ReportRecording, sectionsJson, writeReport } from './report.js';
@@ -290,12 +291,6 @@ export function planCorpus(o: CorpusOptions): PlannedReport[] {
   return plans;
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.partial`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 export interface ManifestEntry {
   patient_id: string;
   session_id: string;
@@ -456,7 +451,7 @@ export function generateCorpus(o: CorpusOptions): ManifestEntry[] {
         `${o.out} holds a corpus made with other settings (see synth.json); use another --out`,
       );
   }
-  writeAtomic(
+  writeFileAtomic(
     metaPath,
     `${JSON.stringify({ generator: 'celm synth', version: GENERATOR_VERSION, seed: o.seed, settings, status: 'incomplete' }, null, 2)}\n`,
   );
@@ -531,9 +526,9 @@ export function generateCorpus(o: CorpusOptions): ManifestEntry[] {
           spec,
         })),
       };
-      writeAtomic(truthPath, `${JSON.stringify(truth)}\n`);
-      writeAtomic(sectionsPath, `${JSON.stringify(sectionsJson(report), null, 2)}\n`);
-      writeAtomic(reportPath, report.text);
+      writeFileAtomic(truthPath, `${JSON.stringify(truth)}\n`);
+      writeFileAtomic(sectionsPath, `${JSON.stringify(sectionsJson(report), null, 2)}\n`);
+      writeFileAtomic(reportPath, report.text);
     } else {
       written += recDuration;
       o.onProgress?.({ report: plan.index, reports: plans.length, written, total, skipped: true });
@@ -552,8 +547,8 @@ export function generateCorpus(o: CorpusOptions): ManifestEntry[] {
       duration_s: recDuration,
     });
   }
-  writeAtomic(join(o.out, 'manifest.jsonl'), manifest.map((m) => JSON.stringify(m)).join('\n') + '\n');
-  writeAtomic(
+  writeFileAtomic(join(o.out, 'manifest.jsonl'), manifest.map((m) => JSON.stringify(m)).join('\n') + '\n');
+  writeFileAtomic(
     metaPath,
     `${JSON.stringify({ generator: 'celm synth', version: GENERATOR_VERSION, seed: o.seed, settings, status: 'complete', count: o.count, reports: manifest.length, recordings: manifest.reduce((n, m) => n + m.recordings.length, 0) }, null, 2)}\n`,
   );

@@ -1,0 +1,77 @@
+/**
+ * Recording-level measurements beside the preprocessing output: line noise before the notch and the
+ * R-locked ECG artifact (./artifacts.ts, from the source file), and the hyperventilation response
+ * (./procedures.ts, from the annotations and the segments' band powers). Computed once per
+ * preprocessed recording and kept as `<preprocessed>/<id>/measures.json` (written atomically; a new
+ * MEASURES_VERSION recomputes), so that training and `celm report` read the same numbers.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CelmError } from '../errors.js';
+import { EdfReader } from '../formats/edf/index.js';
+import { readNpy } from '../formats/npy.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { type EcgArtifact, type LineNoise, measureArtifacts } from './artifacts.js';
+import {
+  type HyperventilationResponse,
+  hyperventilationInterval,
+  hyperventilationResponse,
+} from './procedures.js';
+
+export const MEASURES_VERSION = 1;
+export const MEASURES_FILE = 'measures.json';
+
+export interface RecordingMeasures {
+  version: number;
+  line_noise: LineNoise | null;
+  ecg: EcgArtifact | null;
+  /** Null without an annotated hyperventilation (or without segments in its windows). */
+  hyperventilation: HyperventilationResponse | null;
+}
+
+/**
+ * The measures of the preprocessed recording in `preDir`: read from its measures.json when current,
+ * else computed from `source` (default: the source path its index.json records, which must still be
+ * the same size) and saved there.
+ */
+export function recordingMeasures(preDir: string, source?: string): RecordingMeasures {
+  const cached = join(preDir, MEASURES_FILE);
+  if (existsSync(cached)) {
+    const m = JSON.parse(readFileSync(cached, 'utf8')) as RecordingMeasures;
+    if (m.version === MEASURES_VERSION) return m;
+  }
+  const idx = JSON.parse(readFileSync(join(preDir, 'index.json'), 'utf8')) as {
+    source: { path: string; bytes: number };
+    segment_samples: number;
+    sample_rate: number;
+  };
+  const path = source ?? idx.source.path;
+  if (!existsSync(path) || statSync(path).size !== idx.source.bytes)
+    throw new CelmError(
+      'io',
+      `${preDir}: its source ${path} is gone or changed (index.json source.bytes ${idx.source.bytes}); give the file`,
+    );
+  const reader = EdfReader.open(path);
+  try {
+    const art = measureArtifacts(reader);
+    const hv = hyperventilationInterval(reader.hasAnnotations ? reader.annotations : [], reader.duration);
+    let hyperventilation: HyperventilationResponse | null = null;
+    if (hv) {
+      const bandpower = readNpy(join(preDir, 'bandpower.npy')).data as Float32Array;
+      const starts = readNpy(join(preDir, 'segment_start.npy')).data as Float64Array;
+      const mask = readNpy(join(preDir, 'mask.npy')).data as Uint8Array;
+      hyperventilation = hyperventilationResponse(
+        hv,
+        bandpower,
+        starts,
+        mask,
+        idx.segment_samples / idx.sample_rate,
+      );
+    }
+    const m: RecordingMeasures = { version: MEASURES_VERSION, ...art, hyperventilation };
+    writeFileAtomic(cached, `${JSON.stringify(m)}\n`);
+    return m;
+  } finally {
+    reader.close();
+  }
+}
