@@ -183,6 +183,24 @@ export class ReportModel {
     return { prefix: norm(be, prefix, this.prefixNorm), aux };
   }
 
+  /** Where the findings token sits in the prefix: [START, summary, findings, latents..., END]. */
+  static readonly FINDINGS_TOKEN = 2;
+
+  /**
+   * The prefix with its findings token computed from the given probabilities instead of the head's:
+   * an intervention on the concept bottleneck (Koh et al., 2020), so that findings decided from a
+   * measurement (./calibration.ts) reach the decoder the way the head's do.
+   *   prefix [B, P, d], probs [B, N] -> [B, P, d]
+   */
+  withFindings(prefix: Tensor, probs: Tensor): Tensor {
+    const { be } = this;
+    if (!this.findingsProj) throw new Error('this model has no findings token (config summary: false)');
+    const [B, P, d] = prefix.shape;
+    const at = ReportModel.FINDINGS_TOKEN;
+    const token = norm(be, be.reshape(linear(be, probs, this.findingsProj), [B, 1, d]), this.prefixNorm); // [B, 1, d]
+    return be.cat([be.narrow(prefix, 1, 0, at), token, be.narrow(prefix, 1, at + 1, P - at - 1)], 1);
+  }
+
   /**
    * Next-token logits for the text after an EEG prefix.
    *   prefix [B, P, d], ids int64 [B, T], causal bool [P+T, P+T] -> logits [B, T, V]

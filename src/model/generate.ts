@@ -57,7 +57,7 @@ interface Hyp {
 }
 
 /** Applies repetition penalty and n-gram bans in place (on the generated part only). */
-function penalize(
+export function penalize(
   logits: Float32Array,
   gen: number[],
   o: GenerateOptions,
@@ -79,7 +79,7 @@ function penalize(
   }
 }
 
-function logSoftmax(x: Float32Array): Float32Array {
+export function logSoftmax(x: Float32Array): Float32Array {
   let m = Number.NEGATIVE_INFINITY;
   for (const v of x) if (v > m) m = v;
   let s = 0;

@@ -53,6 +53,55 @@ export interface GuideOptions {
 
 export const DEFAULT_GUIDE: GuideOptions = { present: 0.6, absent: 0.4 };
 
+/**
+ * Numbers the recording was measured to have (src/model/report.ts: from the files and the
+ * preprocessing), which a section's text must not contradict.
+ */
+export interface MeasuredFacts {
+  /** Total recorded minutes over the report's files. */
+  minutes?: number;
+  heartRateBpm?: number;
+  /** Posterior dominant rhythm (preprocessing's eyes-closed occipital peak). */
+  pdrHz?: number;
+}
+
+/** How far a stated number may be from the measured one. */
+const FACT_TOLERANCE = {
+  minutes: (m: number) => Math.max(2, 0.05 * m),
+  heartRateBpm: 6,
+  pdrHz: 0.6,
+};
+
+const DURATION = /\b(\d+(?:\.\d+)?)[- ](minutes?|hours?)\b/i;
+const HEART_RATE = /\b(?:HR:?|heart rate(?: of| was)?)\s*(\d+)\s*(?:bpm|beats)/i;
+
+/** Numbers of `text` (one section) that contradict the measured facts. */
+export function factViolations(
+  section: string,
+  text: string,
+  facts: MeasuredFacts,
+  pdrHz: number | null,
+): number {
+  let v = 0;
+  if (section === 'EEG DESCRIPTION/DETAILS') {
+    const d = DURATION.exec(text);
+    if (d && facts.minutes !== undefined) {
+      const stated = Number(d[1]) * (/hour/i.test(d[2]) ? 60 : 1);
+      if (Math.abs(stated - facts.minutes) > FACT_TOLERANCE.minutes(facts.minutes)) v++;
+    }
+    const hr = HEART_RATE.exec(text);
+    if (
+      hr &&
+      facts.heartRateBpm !== undefined &&
+      Math.abs(Number(hr[1]) - facts.heartRateBpm) > FACT_TOLERANCE.heartRateBpm
+    )
+      v++;
+  }
+  if (section === 'BACKGROUND ACTIVITY' && pdrHz !== null && facts.pdrHz !== undefined)
+    if (Math.abs(pdrHz - facts.pdrHz) > FACT_TOLERANCE.pdrHz) v++;
+  return v;
+}
+
 /** Abnormal findings an impression must not state when the head is sure they are absent. */
 const IMPRESSION_KINDS: readonly FindingKind[] = [
   'focal_epileptiform',
@@ -67,17 +116,33 @@ const IMPRESSION_KINDS: readonly FindingKind[] = [
   'photoparoxysmal_response',
 ];
 
+/** Findings of `section` the probabilities say should be stated (p >= o.present) that `text` leaves out. */
+export function unstated(
+  section: string,
+  text: string,
+  probs: Record<string, number>,
+  o: GuideOptions = DEFAULT_GUIDE,
+): FindingKind[] {
+  const said = labelReport(`${section}: ${text}`);
+  const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
+  return (SECTION_KINDS[section as CelmSectionName] ?? []).filter(
+    (k) => (probs[k] ?? 0) >= o.present && !stated.has(k),
+  );
+}
+
 /**
  * Violations of `text` (one section) against the head's probabilities: confident findings of the
  * section left out plus confidently absent ones stated; for the impression, a normal/abnormal verdict
  * that contradicts a confident `abnormal` probability and abnormal findings stated against it; in any
- * section, a focal finding stated on the side opposite its measured side.
+ * section, a focal finding stated on the side opposite its measured side; and numbers (duration, heart
+ * rate, PDR) that contradict the measured ones.
  */
 export function violations(
   section: string,
   text: string,
   probs: Record<string, number>,
   sides: FindingSides = {},
+  facts: MeasuredFacts = {},
   o: GuideOptions = DEFAULT_GUIDE,
 ): number {
   const said = labelReport(`${section}: ${text}`);
@@ -100,5 +165,5 @@ export function violations(
     const want = sides[f.kind as keyof FindingSides];
     if (f.polarity === 'present' && want && (f.side === 'left' || f.side === 'right') && f.side !== want) v++;
   }
-  return v;
+  return v + factViolations(section, text, facts, said.pdrHz);
 }

@@ -22,10 +22,11 @@ import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, sample } from './generate.js';
-import { violations } from './guide.js';
+import { type MeasuredFacts, violations } from './guide.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
 import { createRunner, type RunnerKind } from './runner.js';
+import { guideBySentence } from './sentence-guide.js';
 
 /** Rounds of `guideSamples` samples drawn at most while every candidate contradicts the head: a second
  * round of 4 gave no measurable gain on the held-out set (macro-F1 0.675 vs 0.678) for ~2.5 s more on a
@@ -47,6 +48,11 @@ export interface ReportRequest {
   cacheDir?: string;
   runtime?: RunnerKind;
   threads?: number;
+  /**
+   * Use the model's findings calibration (calibration.json) when it has one: its findings replace the
+   * head's for the guide, the prompt and the decoder's findings token. Default true.
+   */
+  calibration?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -156,8 +162,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     );
 
   const rows = assembleRows(sessions, meta.model.segmentDim, meta.max_rows);
-  const { prefix, aux } = await runner.compress(rows);
-  lap('compress_s');
+  const compressed = await runner.compress(rows);
+  const aux = compressed.aux;
+  let prefix = compressed.prefix;
 
   const head: Record<string, number> = {};
   meta.labels.forEach((l, i) => {
@@ -169,18 +176,28 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     encDim,
     featVersion,
   );
-  const probs = files.calibration ? applyCalibration(files.calibration, evidence, head) : head;
+  const cal = req.calibration === false ? null : files.calibration;
+  const probs = cal ? applyCalibration(cal, evidence, head) : head;
   const calibrated: DraftReport['calibrated_findings'] = {};
-  for (const [kind, k] of Object.entries(files.calibration?.kinds ?? {})) {
+  for (const [kind, k] of Object.entries(cal?.kinds ?? {})) {
     const value = evidence[k.evidence];
     if (value !== null) calibrated[kind] = { evidence: k.evidence, value: Math.round(value * 1000) / 1000 };
   }
+  // the decoder reads the findings through the prefix's findings token: it gets the calibrated ones
+  if (cal && meta.model.summary && Object.keys(calibrated).length)
+    prefix = await runner.withFindings(
+      prefix,
+      Float32Array.from(meta.labels, (l) => probs[l]),
+    );
+  lap('compress_s');
 
   const sides = measuredSides(
     sessions.map((s) => s[0]),
     encDim,
     featVersion,
   );
+
+  const facts = measuredFacts(measured);
 
   // models trained with a findings prompt read the head's findings and the measured sides as text
   const prompt = meta.findings_prompt
@@ -196,6 +213,8 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const banned = new Set<number>();
   for (let id = 0; id < tok.vocabSize; id++) if (tok.isSpecial(id) && id !== eos) banned.add(id);
   const room = meta.model.ctx - prefixLength(meta.model);
+  const sentenceEnds = new Set<number>();
+  for (let id = 0; id < tok.vocabSize; id++) if (/[.!?]\s*$/.test(tok.decode([id]))) sentenceEnds.add(id);
   const guided = opts.guideSamples > 0 && meta.labels.length > 0;
   const out: CelmReport['report_sections'] = [];
   for (const [k, name] of sections.entries()) {
@@ -209,7 +228,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const contradictions = (x: string) => {
       let v = seen.get(x);
       if (v === undefined) {
-        v = violations(name, x, probs, sides);
+        v = violations(name, x, probs, sides, facts);
         seen.set(x, v);
       }
       return v;
@@ -229,17 +248,31 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
       pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
       best = fewest(pool);
     }
-    // guidance: draw more while every candidate contradicts the head (rounds of guideSamples); the
-    // same compute buys twice the samples for a short section (a step costs rows x length), and
-    // samples need not run far past the greedy text's length
-    const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
-    const drawCount = opts.guideSamples * (gen.length <= SHORT_SECTION ? 2 : 1);
-    for (let round = 0; guided && best.min > 0 && round < GUIDE_ROUNDS; round++) {
-      const drawn = await sample(next, ids, eos, cap, drawCount, rng, banned);
-      pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
+    // guidance: while the candidates contradict the findings, write the section again sentence by
+    // sentence, keeping at each sentence the least contradicting of the greedy one and samples
+    // (./sentence-guide.ts); samples need not run far past the greedy text's length
+    const exp = Number(process.env.CELM_EXP_SENTENCE_MBR ?? 0);
+    if ((guided && best.min > 0) || exp) {
+      const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
+      const guidedIds = await guideBySentence(
+        next,
+        ids,
+        eos,
+        cap,
+        exp || opts.guideSamples,
+        rng,
+        {
+          score: (t) => (guided ? contradictions(tok.decode(t).trim()) : 0),
+          endsSentence: (t) => sentenceEnds.has(t),
+          ...(exp ? { decode: (t: number[]) => tok.decode(t) } : {}),
+        },
+        banned,
+      );
+      pool = [...pool, tok.decode(guidedIds).trim()];
       best = fewest(pool);
     }
-    const text = best.texts[mbrSelect(best.texts)];
+    const text =
+      exp && best.texts.length > 1 ? best.texts[best.texts.length - 1] : best.texts[mbrSelect(best.texts)];
     out.push({ section_name: name, section_text: text });
     req.onProgress?.('write', k + 1, sections.length);
   }
@@ -304,6 +337,17 @@ function measuredOf(
         }
       : null,
   };
+}
+
+/** The numbers a draft must not contradict: total minutes, heart rate and PDR of the first recording that has them. */
+function measuredFacts(m: MeasuredValues): MeasuredFacts {
+  const r = m.recordings;
+  const facts: MeasuredFacts = { minutes: r.reduce((a, x) => a + x.duration_s, 0) / 60 };
+  const hr = r.find((x) => x.ecg_artifact)?.ecg_artifact?.heart_rate_bpm;
+  if (hr) facts.heartRateBpm = hr;
+  const pdr = r.find((x) => x.pdr_hz !== null)?.pdr_hz;
+  if (pdr) facts.pdrHz = pdr;
+  return facts;
 }
 
 /** "lateralized 23 (T4), generalized 0, isolated 2 (T4)", or "-" when the model has no detector. */

@@ -30,6 +30,8 @@ export interface Runner {
   readonly embedder: SegmentEmbedder | null;
   /** Rows of one report -> prefix [P * d] and auxiliary logits [N]. */
   compress(rows: Rows): Promise<{ prefix: Float32Array; aux: Float32Array }>;
+  /** The prefix [P * d] with its findings token made from `probs` [N] (ReportModel.withFindings). */
+  withFindings(prefix: Float32Array, probs: Float32Array): Promise<Float32Array>;
   nextLogits(prefix: Float32Array): NextLogits;
   dispose(): Promise<void>;
 }
@@ -84,6 +86,18 @@ class TorchRunner implements Runner {
       }),
     );
   }
+  async withFindings(prefix: Float32Array, probs: Float32Array) {
+    const { be, model } = this;
+    const m = this.files.meta.model;
+    return be.noGrad(() =>
+      be.tidy(() =>
+        model
+          .withFindings(be.tensor(prefix, [1, prefixLength(m), m.d]), be.tensor(probs, [1, probs.length]))
+          .toFloat32Array(),
+      ),
+    );
+  }
+
   nextLogits(prefix: Float32Array): NextLogits {
     const { be, model } = this;
     const m = this.files.meta.model;
@@ -226,6 +240,21 @@ class OrtRunner implements Runner {
       row_pad: a.rowPad,
     });
     return { prefix: out.prefix.toFloat32Array(), aux: out.aux.toFloat32Array() };
+  }
+
+  async withFindings(prefix: Float32Array, probs: Float32Array) {
+    const m = this.files.meta.model;
+    const P = prefixLength(m);
+    const s = await this.sessions.get('findings', () =>
+      this.build(
+        (be, [pre, p]) => this.reportModel(be).withFindings(pre, p),
+        [
+          ['prefix', [1, P, m.d], 'float32'],
+          ['probs', [1, probs.length], 'float32'],
+        ],
+      ),
+    );
+    return (await s.run({ prefix, probs })).y.toFloat32Array();
   }
 
   nextLogits(prefix: Float32Array): NextLogits {

@@ -60,6 +60,13 @@ export interface ReportTrainConfig {
     auxWeight: number;
     maxHistory: number; // history tokens kept
     historyDropout: number; // fraction of training examples shown without the history
+    /**
+     * Fraction of training examples whose findings token is made from the reference's labels
+     * (smoothed to 0.05 / 0.95) instead of the head's probabilities, so that the decoder learns to
+     * write what the token says (and `celm report` can set it from a measurement: calibration.ts).
+     * 0 = the head's probabilities always (the token then carries only what the head has learnt).
+     */
+    findingsTeacher: number;
     maxRows: number; // segment rows per report (longer reports are subsampled evenly)
     valExamples: number;
   };
@@ -85,6 +92,7 @@ export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
     auxWeight: 1,
     maxHistory: 40,
     historyDropout: 0.2,
+    findingsTeacher: 0,
     maxRows: 768,
     valExamples: 96,
   },
@@ -156,6 +164,8 @@ interface Example {
   start: number;
   /** The same example without the patient history (history dropout). */
   bare: { ids: number[]; start: number };
+  /** The decoder reads the reference's findings in the findings token (train.findingsTeacher). */
+  teacher?: boolean;
 }
 
 async function frozenEmbedder(be: Backend, enc: LoadedEncoder, threads: number, log: (l: string) => void) {
@@ -300,8 +310,25 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
       Int32Array.from(batch, (e) => items.indexOf(e.item)),
       [batch.length],
     );
-    const prefix = be.indexSelect(c.prefix, 0, pick); // [B, P, d]
+    let prefix = be.indexSelect(c.prefix, 0, pick); // [B, P, d]
     const auxLogits = be.indexSelect(c.aux, 0, pick); // [B, N]
+    if (trainMode && batch.some((e) => e.teacher)) {
+      // findings token from the smoothed reference labels on teacher rows, the head's elsewhere
+      const N = AUX_LABELS.length;
+      const teach = new Float32Array(batch.length * N);
+      const m = new Float32Array(batch.length);
+      batch.forEach((e, b) => {
+        m[b] = e.teacher ? 1 : 0;
+        for (let k = 0; k < N; k++) teach[b * N + k] = 0.05 + 0.9 * aux[e.item][k];
+      });
+      const w = be.tensor(m, [batch.length, 1]); // [B, 1]
+      const head = be.div(be.ones([1]), be.addScalar(be.exp(be.neg(auxLogits)), 1)); // sigmoid [B, N]
+      const probs = be.add(
+        be.mul(head, be.addScalar(be.neg(w), 1)),
+        be.mul(be.tensor(teach, [batch.length, N]), w),
+      );
+      prefix = model.withFindings(prefix, probs);
+    }
     const T = Math.max(...batch.map((e) => e.ids.length));
     const ids = new Int32Array(batch.length * T);
     const targets = new Int32Array(batch.length * T).fill(-1);
@@ -352,7 +379,11 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
       for (let k = 0; k < take; k++) {
         const e = secs[k % secs.length];
         // history dropout: the model must also write when no history is given
-        out.push(rng.next() < cfg.train.historyDropout ? { ...e, ...e.bare } : e);
+        const ex = rng.next() < cfg.train.historyDropout ? { ...e, ...e.bare } : e;
+        // drawn only when set, so that older configurations keep their exact batches
+        out.push(
+          cfg.train.findingsTeacher > 0 ? { ...ex, teacher: rng.next() < cfg.train.findingsTeacher } : ex,
+        );
       }
     }
     return out;

@@ -1,7 +1,7 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CELM_SECTIONS } from '../../clinical/sections.js';
 import { CelmError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 import { DEFAULT_GENERATE } from '../../model/generate.js';
 import { draftReport, reportToMarkdown } from '../../model/report.js';
 
@@ -22,6 +22,7 @@ interface ReportCliOptions {
   runtime?: string;
   threads?: string;
   cache?: string;
+  calibration: boolean;
   quiet?: boolean;
 }
 
@@ -72,6 +73,10 @@ export function registerReport(program: Command): void {
     .option('--runtime <r>', 'ort (default) or torch')
     .option('--threads <n>', 'threads for inference and preprocessing')
     .option('--cache <dir>', 'preprocessing and embedding cache (default $CELM_CACHE or ~/.cache/celm)')
+    .option(
+      '--no-calibration',
+      "ignore the model's findings calibration (calibration.json): the findings head alone guides the text",
+    )
     .option('--quiet', 'no progress on stderr')
     .action(async (files: string[], o: ReportCliOptions) => {
       if (o.format !== 'md' && o.format !== 'json')
@@ -102,6 +107,7 @@ export function registerReport(program: Command): void {
         cacheDir: o.cache,
         runtime: o.runtime as 'ort' | 'torch' | undefined,
         threads: o.threads ? Math.floor(num(o.threads, '--threads', 1)) : undefined,
+        calibration: o.calibration,
         generate: {
           beams: Math.floor(num(o.beams, '--beams', 1)),
           maxTokens: Math.floor(num(o.maxTokens, '--max-tokens', 1)),
@@ -123,9 +129,7 @@ export function registerReport(program: Command): void {
       });
       const text = o.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : reportToMarkdown(r);
       if (o.out) {
-        const tmp = `${o.out}.${process.pid}.partial`;
-        writeFileSync(tmp, text);
-        renameSync(tmp, o.out);
+        writeFileAtomic(o.out, text);
       } else process.stdout.write(text);
     });
 }

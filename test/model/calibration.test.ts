@@ -1,0 +1,103 @@
+/**
+ * Findings calibration: F1-optimal thresholds on one measurement per finding, fitted on reports'
+ * statements, and how they replace the findings head's probabilities.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  applyCalibration,
+  auc,
+  bestThreshold,
+  type Evidence,
+  fitCalibration,
+} from '../../src/model/calibration.js';
+
+test('the best threshold: every positive above it and no negative, or the best F1 trade-off', () => {
+  const x = [0.1, 0.2, 0.3, 0.8, 0.9, 1.0];
+  const y = [0, 0, 0, 1, 1, 1];
+  const all = x.map((_, i) => i);
+  assert.deepEqual(bestThreshold(x, y, all), { threshold: 0.8, f1: 1 });
+  assert.equal(auc(x, y), 1);
+  // one negative among the positives: calling it costs less than missing two positives
+  const y2 = [0, 0, 1, 0, 1, 1];
+  const b = bestThreshold(x, y2, all);
+  assert.equal(b.threshold, 0.3);
+  assert.ok(Math.abs(b.f1 - 6 / 7) < 1e-12); // tp 3, fp 1, fn 0
+  // ties go together: two equal values are both called or neither
+  assert.equal(bestThreshold([1, 1, 0], [1, 0, 0], [0, 1, 2]).threshold, 1);
+});
+
+/** Evidence rows with one measurement set; the others not measured. */
+function rows(
+  values: number[],
+  stated: boolean[],
+  kind = 'artifact_line_noise',
+): { evidence: Evidence; stated: Set<string> }[] {
+  return values.map((v, i) => ({
+    evidence: {
+      line_noise_log_uv: v,
+      ecg_locked_log_uv: null,
+      hv_delta_log_ratio: null,
+      isolated_transients: null,
+      slow_excess: null,
+      alpha_deficit: null,
+    },
+    stated: new Set(stated[i] ? [kind] : []),
+  }));
+}
+
+test('fitted: 0.5 at the threshold, 0.9 at the median of the stating reports; too few positives: not fitted', () => {
+  // line noise stated in 70% of the recordings that have it (as the synthetic reports do)
+  const values = [-1.4, -1.3, -1.2, -1.1, -1.0, 1.0, 1.2, 1.5, 1.8, 2.0, 2.2, 2.5, 2.6, 2.9];
+  const stated = values.map((v, i) => v > 0 && i % 10 !== 6 && i !== 12);
+  const cal = fitCalibration(rows(values, stated), 2);
+  const k = cal.kinds.artifact_line_noise;
+  assert.ok(k);
+  assert.equal(k.threshold, 1);
+  const base = { ...rows([0], [false])[0].evidence, line_noise_log_uv: null };
+  const p = (v: number) =>
+    applyCalibration(cal, { ...base, line_noise_log_uv: v }, { artifact_line_noise: 0.1 });
+  assert.equal(p(k.threshold).artifact_line_noise, 0.5);
+  const med = values.filter((_, i) => stated[i]).sort((a, b) => a - b);
+  assert.ok(Math.abs(p(med[med.length >> 1]).artifact_line_noise - 0.9) < 1e-3);
+  assert.ok(p(-1.2).artifact_line_noise < 0.01);
+  assert.equal(k.n, values.length);
+  assert.equal(k.positives, stated.filter(Boolean).length);
+  // not measured (null): the head's probability stays
+  assert.equal(applyCalibration(cal, base, { artifact_line_noise: 0.3 }).artifact_line_noise, 0.3);
+  // only two reports state it: nothing fitted, the head decides
+  const few = fitCalibration(
+    rows(
+      values,
+      values.map((_, i) => i > 11),
+    ),
+    2,
+  );
+  assert.equal(few.kinds.artifact_line_noise, undefined);
+});
+
+test('a calibrated abnormal finding raises the abnormal probability, never lowers it', () => {
+  const values = [0, 0.1, 0.1, 0.2, 0.9, 1.1, 1.3, 1.4];
+  const stated = values.map((v) => v > 0.5);
+  const cal = fitCalibration(
+    rows(values, stated, 'focal_slowing').map((r) => ({
+      ...r,
+      evidence: { ...r.evidence, slow_excess: r.evidence.line_noise_log_uv, line_noise_log_uv: null },
+    })),
+    2,
+  );
+  assert.ok(cal.kinds.focal_slowing);
+  const ev = rows([0], [false])[0].evidence;
+  const out = applyCalibration(
+    cal,
+    { ...ev, line_noise_log_uv: null, slow_excess: 1.3 },
+    { focal_slowing: 0.1, abnormal: 0.2 },
+  );
+  assert.ok(out.focal_slowing > 0.85 && out.abnormal === out.focal_slowing);
+  const low = applyCalibration(
+    cal,
+    { ...ev, line_noise_log_uv: null, slow_excess: 0 },
+    { focal_slowing: 0.1, abnormal: 0.7 },
+  );
+  assert.equal(low.abnormal, 0.7);
+});
