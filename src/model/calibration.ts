@@ -192,8 +192,8 @@ const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /**
  * The head's probabilities with the calibrated findings replaced where their measurement exists, and
- * `abnormal` raised to the most probable calibrated abnormal finding (a report stating focal
- * discharges is an abnormal report, whatever the head's verdict).
+ * `abnormal` raised to the most probable abnormal finding, calibrated or the head's (a report that
+ * states focal discharges is an abnormal report, whatever the head's verdict says).
  */
 export function applyCalibration(
   cal: Calibration,
@@ -205,8 +205,9 @@ export function applyCalibration(
     const x = evidence[k.evidence];
     if (x === null) continue;
     out[kind] = Math.round(sigmoid(k.slope * (x - k.threshold)) * 1000) / 1000;
-    if (ABNORMAL_KINDS.has(kind) && out.abnormal !== undefined)
-      out.abnormal = Math.max(out.abnormal, out[kind]);
   }
+  if (out.abnormal !== undefined)
+    for (const kind of ABNORMAL_KINDS)
+      if (out[kind] !== undefined) out.abnormal = Math.max(out.abnormal, out[kind]);
   return out;
 }

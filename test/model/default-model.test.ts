@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ABNORMAL_KINDS } from '../../src/clinical/findings.js';
 import { celmReportToText } from '../../src/clinical/sections.js';
+import { writeRecordingEdf } from '../../src/datasets/synth/edf.js';
+import { findSpec } from '../../src/datasets/synth/spec.js';
 import { labelReport } from '../../src/eval/clinical/index.js';
 import { celm } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/shared.js';
@@ -145,4 +147,41 @@ test("default model: the demo's left temporal sharp waves are reported on the le
     focal.map(() => 'left'),
     text,
   );
+});
+
+test('default model: line noise and the ECG artifact are measured, decided by the calibration and written', {
+  skip: skip || (!existsSync(join(model, 'calibration.json')) && 'models/default has no calibration.json'),
+}, () => {
+  // a normal 20-minute recording with strong mains noise and a cardiac field in the ears
+  const spec = structuredClone(
+    findSpec('normal', 1200, (s) => s.ecgChannel && !s.artifacts.badElectrode && s.hv !== null),
+  );
+  spec.artifacts.lineNoiseUv = 5;
+  spec.artifacts.ecgInEegUv = 12;
+  const edf = join(dir, 'artifacts.edf');
+  writeRecordingEdf(
+    spec,
+    edf,
+    { labelStyle: 'tuh-ref', equipment: 'test', prefilter: 'HP:0.5Hz LP:70Hz' },
+    { code: 'T1', sex: 'F', birthdate: '1990-01-01', admincode: 'S1', technician: 'X' },
+  );
+  const { text, json } = draft(edf);
+  const m = json.measured.recordings[0] as unknown as {
+    line_noise: { hz: number; max_uv: number };
+    ecg_artifact: { max_uv: number; heart_rate_bpm: number };
+  };
+  assert.equal(m.line_noise.hz, 60);
+  assert.ok(m.line_noise.max_uv > 3, JSON.stringify(m.line_noise));
+  assert.ok(
+    m.ecg_artifact.max_uv > 6 && Math.abs(m.ecg_artifact.heart_rate_bpm - spec.heartBpm) <= 3,
+    JSON.stringify(m.ecg_artifact),
+  );
+  const p = json.finding_probabilities;
+  assert.ok(p.artifact_line_noise > 0.5 && p.artifact_ecg > 0.5, JSON.stringify(p));
+  const stated = new Set(
+    labelReport(text)
+      .findings.filter((f) => f.polarity === 'present')
+      .map((f) => f.kind),
+  );
+  assert.ok(stated.has('artifact_line_noise'), `line noise missing from:\n${text}`);
 });
