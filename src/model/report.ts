@@ -201,7 +201,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   for (const [k, name] of sections.entries()) {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
-    const next = runner.nextLogits(prefix);
+    const next = runner.decoder(prefix);
     const gen = await generate(next, ids, eos, limit, banned);
     // the candidates with the fewest contradictions of the head (all of them without guidance); each
     // text is read by the labeler once
