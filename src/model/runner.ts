@@ -4,7 +4,9 @@
  *              installs from npm alone and needs ~2.5x less CPU than libtorch (docs/ml-runtime.md);
  *   - 'torch': the libtorch addon, when built (training machines).
  * Shapes are bucketed so that a report needs a handful of traces: encoder batches of ENCODE_BATCH
- * segments, projector rows padded to a multiple of 256, decoder lengths to powers of two.
+ * segments, projector rows padded to a multiple of 256, prompt lengths (the decoder's prefill) to
+ * powers of two, and one decoding-step graph per row count over a key/value cache padded to the
+ * context length (PaddedKV).
  */
 import { cpus } from 'node:os';
 import { prefixLength, ReportModel } from './celm.js';

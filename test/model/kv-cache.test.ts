@@ -28,6 +28,7 @@ import {
   OrtSession,
   torchAddonPath,
 } from '../../src/model/runtime/index.js';
+import { uniform } from '../helpers/random.js';
 
 const hasTorch = torchAddonPath() !== null;
 
@@ -47,21 +48,6 @@ const CFG: ReportModelConfig = {
   summary: true,
 };
 const P = prefixLength(CFG);
-
-/** Deterministic uniform numbers in [lo, hi). */
-function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
 
 /** Random weights for every parameter (names and shapes from the model itself), large enough that
  * the logits differ from token to token. */
