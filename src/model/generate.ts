@@ -94,6 +94,21 @@ export function recomputing(next: NextLogits): Decoder {
   };
 }
 
+/**
+ * The other way round: a next-token function over a Decoder, each sequence prefilled on its own (no
+ * cache reuse between calls: for callers not yet written against Decoder).
+ */
+export function nextLogitsOf(dec: Decoder): NextLogits {
+  return (seqs) =>
+    Promise.all(
+      seqs.map(async (s) => {
+        const { decoding, logits } = await dec.start(s, 1);
+        decoding.close();
+        return logits;
+      }),
+    );
+}
+
 interface Hyp {
   ids: number[]; // generated tokens only
   logp: number;

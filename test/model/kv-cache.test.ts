@@ -14,6 +14,7 @@ import {
   type Decoder,
   generate,
   type NextLogits,
+  nextLogitsOf,
   recomputing,
   sample,
 } from '../../src/model/generate.js';
@@ -237,6 +238,20 @@ test('libtorch: cached decoding gives the logits of full recomputation, and the 
   await withRunner('torch', async (r) => {
     await checkAgainstRecompute(r.decoder(PREFIX), torchRecompute(be), 'torch');
     await checkGeneration(r.decoder(PREFIX), torchRecompute(be), 'torch');
+  });
+});
+
+test('nextLogitsOf: a cached decoder as a plain next-token function gives the recomputed logits', async () => {
+  await withRunner('ort', async (r) => {
+    const seqs = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
+    const got = await nextLogitsOf(r.decoder(PREFIX))(seqs);
+    const want = await ortRecompute()(seqs);
+    got.forEach((g, i) => {
+      assertClose(g, want[i], `row ${i}`);
+    });
   });
 });
 
