@@ -22,6 +22,8 @@ import {
   type Block,
   block,
   blockParams,
+  type KV,
+  type KVSlot,
   type Linear,
   linear,
   linearParams,
@@ -205,20 +207,68 @@ export class ReportModel {
    * Next-token logits for the text after an EEG prefix.
    *   prefix [B, P, d], ids int64 [B, T], causal bool [P+T, P+T] -> logits [B, T, V]
    *   with `at` int64 [1] (a text position): logits [B, 1, V] of that position only (generation)
+   *   with `cache` (one slot per decoder layer): each layer's keys/values are left in its slot (prefill)
    */
-  decode(prefix: Tensor, ids: Tensor, causal: Tensor, train: boolean, at: Tensor | null = null): Tensor {
+  decode(
+    prefix: Tensor,
+    ids: Tensor,
+    causal: Tensor,
+    train: boolean,
+    at: Tensor | null = null,
+    cache: KVSlot[] | null = null,
+  ): Tensor {
     const { be, cfg } = this;
     const [, P] = prefix.shape;
     const T = ids.shape[1];
     let x = be.cat([prefix, be.embedding(this.wte, ids)], 1); // [B, P+T, d]
     x = be.add(x, be.narrow(this.wpe, 0, 0, P + T));
     if (train && cfg.dropout) x = be.dropout(x, cfg.dropout, true);
-    for (const b of this.decBlocks)
-      x = block(be, b, x, { heads: cfg.heads, mask: causal, dropout: cfg.dropout, train });
+    x = this.decoderBlocks(x, causal, train, cache);
     x = be.narrow(x, 1, P, T); // [B, T, d]
     if (at) x = be.indexSelect(x, 1, at); // [B, 1, d]
-    x = norm(be, x, this.lnf);
-    return be.linear(x, this.wte, null); // [B, T, V], tied head
+    return this.lmHead(x);
+  }
+
+  /**
+   * Incremental decoding, first call ("prefill"): decode() of the text position `at` that also returns
+   * every decoder layer's keys and values over all P + T positions, the cache step() continues from.
+   *   prefix [B, P, d], ids int64 [B, T], causal bool [P+T, P+T], at int64 [1]
+   *   -> logits [B, 1, V], kv: one { k, v } per layer, [B, h, P+T, dh] each
+   */
+  prefill(prefix: Tensor, ids: Tensor, causal: Tensor, at: Tensor): { logits: Tensor; kv: KV[] } {
+    const cache: KVSlot[] = this.decBlocks.map(() => ({ past: null }));
+    const logits = this.decode(prefix, ids, causal, false, at, cache);
+    return { logits, kv: cache.map((c) => c.present as KV) };
+  }
+
+  /**
+   * Incremental decoding, later calls: one new token per row, at decoder position `pos`, attends to
+   * the cached keys/values and to itself.
+   *   ids int64 [B, 1], pos int64 [1] (the token's decoder position: P + its text index),
+   *   past: one { k, v } per layer, [B, h, C, dh] each (C cached positions),
+   *   mask bool broadcastable to [B, h, 1, C+1], true = hidden (cache slots not written yet), or null
+   *   -> logits [B, 1, V], kv: one { k, v } per layer, [B, h, C+1, dh] (the past, then this position)
+   */
+  step(ids: Tensor, pos: Tensor, past: KV[], mask: Tensor | null): { logits: Tensor; kv: KV[] } {
+    const { be } = this;
+    const x = be.add(be.embedding(this.wte, ids), be.indexSelect(this.wpe, 0, pos)); // [B, 1, d]
+    const cache: KVSlot[] = past.map((p) => ({ past: p }));
+    const logits = this.lmHead(this.decoderBlocks(x, mask, false, cache));
+    return { logits, kv: cache.map((c) => c.present as KV) };
+  }
+
+  /** The decoder's blocks: x [B, T, d] -> [B, T, d]; mask broadcastable to [B, h, T, Tk]. */
+  private decoderBlocks(x: Tensor, mask: Tensor | null, train: boolean, cache: KVSlot[] | null): Tensor {
+    const { be, cfg } = this;
+    this.decBlocks.forEach((b, i) => {
+      x = block(be, b, x, { heads: cfg.heads, mask, dropout: cfg.dropout, train, cache: cache?.[i] });
+    });
+    return x;
+  }
+
+  /** Final LayerNorm and the tied output embedding: [B, T, d] -> logits [B, T, V]. */
+  private lmHead(x: Tensor): Tensor {
+    return this.be.linear(norm(this.be, x, this.lnf), this.wte, null);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * Decoding: greedy and beam search over a next-token function, with length limits and repetition
- * control (a CTRL-style repetition penalty on tokens already generated, and fairseq/HF-style
- * no-repeat n-grams), and seeded temperature sampling for minimum-Bayes-risk selection (./mbr.ts).
- * Runtime-neutral: `next` may run libtorch or ONNX Runtime.
+ * Decoding: greedy and beam search over an incremental decoder (a key/value cache: each step runs only
+ * the new token of each row), with length limits and repetition control (a CTRL-style repetition
+ * penalty on tokens already generated, and fairseq/HF-style no-repeat n-grams), and seeded
+ * temperature sampling for minimum-Bayes-risk selection (./mbr.ts). Runtime-neutral: the `Decoder`
+ * may run libtorch or ONNX Runtime (./runner.ts), or recompute whole sequences (`recomputing`).
  */
 import type { Rng } from '../datasets/synth/prng.js';
 
@@ -48,12 +49,70 @@ export const DEFAULT_GENERATE: GenerateOptions = {
   seed: 1,
 };
 
-/** Last-position logits [V] for each of n equally long token sequences. */
+/** Last-position logits [V] for each of n equally long token sequences (recomputed from scratch). */
 export type NextLogits = (seqs: number[][]) => Promise<Float32Array[]>;
+
+/**
+ * Incremental decoding of a batch of equally long rows that start as copies of one context (a
+ * key/value cache underneath: each step runs the new tokens only).
+ */
+export interface Decoding {
+  /**
+   * Row i of the new batch is old row from[i] followed by tokens[i] (rows may be dropped, repeated
+   * and reordered, as beams are; at most the `rows` of start()); returns each new row's next-token
+   * logits [V] (the caller may modify them).
+   */
+  step(from: readonly number[], tokens: readonly number[]): Promise<Float32Array[]>;
+  /** Frees the cache; the decoding is unusable afterwards. */
+  close(): void;
+}
+
+/** A language model conditioned on one EEG prefix, decoded incrementally. */
+export interface Decoder {
+  /**
+   * Opens a decoding of `rows` copies of `context` (the most rows any step will have), with the
+   * context's next-token logits [V].
+   */
+  start(context: readonly number[], rows: number): Promise<{ decoding: Decoding; logits: Float32Array }>;
+}
+
+/** A Decoder over a model that recomputes every position at each step (no cache). */
+export function recomputing(next: NextLogits): Decoder {
+  return {
+    async start(context, rows) {
+      let seqs = Array.from({ length: rows }, () => [...context]);
+      const [logits] = await next(seqs.slice(0, 1));
+      const decoding: Decoding = {
+        step: (from, tokens) => {
+          seqs = from.map((r, i) => [...seqs[r], tokens[i]]);
+          return next(seqs);
+        },
+        close: () => {},
+      };
+      return { decoding, logits };
+    },
+  };
+}
+
+/**
+ * The other way round: a next-token function over a Decoder, each sequence prefilled on its own (no
+ * cache reuse between calls: for callers not yet written against Decoder).
+ */
+export function nextLogitsOf(dec: Decoder): NextLogits {
+  return (seqs) =>
+    Promise.all(
+      seqs.map(async (s) => {
+        const { decoding, logits } = await dec.start(s, 1);
+        decoding.close();
+        return logits;
+      }),
+    );
+}
 
 interface Hyp {
   ids: number[]; // generated tokens only
   logp: number;
+  row: number; // the decoding row whose next-token logits this hypothesis continues from
 }
 
 /** Applies repetition penalty and n-gram bans in place (on the generated part only). */
@@ -93,53 +152,37 @@ export function logSoftmax(x: Float32Array): Float32Array {
  * `eos` or maxTokens; returns the generated ids without eos. `banned` tokens are never produced.
  */
 export async function generate(
-  next: NextLogits,
+  dec: Decoder,
   context: number[],
   eos: number,
   o: GenerateOptions,
   banned: ReadonlySet<number> = new Set(),
 ): Promise<number[]> {
+  if (o.maxTokens < 1) return [];
   const width = Math.max(1, Math.floor(o.beams));
-  let alive: Hyp[] = [{ ids: [], logp: 0 }];
+  let alive: Hyp[] = [{ ids: [], logp: 0, row: 0 }];
   const done: Hyp[] = [];
   const score = (h: Hyp) => h.logp / Math.max(1, h.ids.length) ** o.lengthPenalty;
-  for (let step = 0; step < o.maxTokens && alive.length; step++) {
-    const logits = await next(alive.map((h) => [...context, ...h.ids]));
-    const cands: Hyp[] = [];
-    alive.forEach((h, i) => {
-      const l = logits[i];
-      penalize(l, h.ids, o, banned);
-      if (h.ids.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
-      const lp = logSoftmax(l);
-      if (width === 1) {
-        let best = 0;
-        for (let t = 1; t < lp.length; t++) if (lp[t] > lp[best]) best = t;
-        cands.push({ ids: [...h.ids, best], logp: h.logp + lp[best] });
-        return;
+  const { decoding, logits: first } = await dec.start(context, width);
+  try {
+    for (let step = 0; step < o.maxTokens && alive.length; step++) {
+      // the kept hypotheses' rows follow them (a beam's cache row is copied to each of its children)
+      const logits =
+        step === 0
+          ? [first]
+          : await decoding.step(
+              alive.map((h) => h.row),
+              alive.map((h) => h.ids[h.ids.length - 1]),
+            );
+      alive = extend(alive, logits, width, eos, o, banned, done);
+      // Stop when the best finished hypothesis beats every live one (scores only fall as they grow).
+      if (done.length >= width) {
+        const bestDone = Math.max(...done.map(score));
+        if (alive.every((h) => h.logp / Math.max(1, o.maxTokens) ** o.lengthPenalty < bestDone)) break;
       }
-      // top `width` tokens of this hypothesis
-      const top: number[] = [];
-      for (let t = 0; t < lp.length; t++) {
-        if (!Number.isFinite(lp[t])) continue;
-        if (top.length < width) top.push(t);
-        else if (lp[t] > lp[top[top.length - 1]]) top[top.length - 1] = t;
-        else continue;
-        top.sort((a, b) => lp[b] - lp[a]);
-      }
-      for (const t of top) cands.push({ ids: [...h.ids, t], logp: h.logp + lp[t] });
-    });
-    cands.sort((a, b) => b.logp - a.logp);
-    alive = [];
-    for (const c of cands) {
-      if (c.ids[c.ids.length - 1] === eos) done.push({ ids: c.ids.slice(0, -1), logp: c.logp });
-      else if (alive.length < width) alive.push(c);
-      if (alive.length >= width) break; // the rest score lower than every kept hypothesis
     }
-    // Stop when the best finished hypothesis beats every live one (scores only fall as they grow).
-    if (done.length >= width) {
-      const bestDone = Math.max(...done.map(score));
-      if (alive.every((h) => h.logp / Math.max(1, o.maxTokens) ** o.lengthPenalty < bestDone)) break;
-    }
+  } finally {
+    decoding.close();
   }
   const pool = done.length ? done : alive;
   pool.sort((a, b) => score(b) - score(a));
@@ -147,11 +190,58 @@ export async function generate(
 }
 
 /**
- * `n` sequences sampled at once (one batched `next` call a step) at temperature o.temperature, with the
- * same penalties and limits as `generate`; returns their generated ids without eos.
+ * One step of greedy/beam search: the `width` best continuations of the live hypotheses (row i of
+ * `logits` is hypothesis i's); those that end go to `done`.
+ */
+function extend(
+  alive: Hyp[],
+  logits: Float32Array[],
+  width: number,
+  eos: number,
+  o: GenerateOptions,
+  banned: ReadonlySet<number>,
+  done: Hyp[],
+): Hyp[] {
+  const cands: Hyp[] = [];
+  alive.forEach((h, i) => {
+    const l = logits[i];
+    penalize(l, h.ids, o, banned);
+    if (h.ids.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
+    const lp = logSoftmax(l);
+    if (width === 1) {
+      let best = 0;
+      for (let t = 1; t < lp.length; t++) if (lp[t] > lp[best]) best = t;
+      cands.push({ ids: [...h.ids, best], logp: h.logp + lp[best], row: i });
+      return;
+    }
+    // top `width` tokens of this hypothesis
+    const top: number[] = [];
+    for (let t = 0; t < lp.length; t++) {
+      if (!Number.isFinite(lp[t])) continue;
+      if (top.length < width) top.push(t);
+      else if (lp[t] > lp[top[top.length - 1]]) top[top.length - 1] = t;
+      else continue;
+      top.sort((a, b) => lp[b] - lp[a]);
+    }
+    for (const t of top) cands.push({ ids: [...h.ids, t], logp: h.logp + lp[t], row: i });
+  });
+  cands.sort((a, b) => b.logp - a.logp);
+  const kept: Hyp[] = [];
+  for (const c of cands) {
+    if (c.ids[c.ids.length - 1] === eos) done.push({ ids: c.ids.slice(0, -1), logp: c.logp, row: c.row });
+    else if (kept.length < width) kept.push(c);
+    if (kept.length >= width) break; // the rest score lower than every kept hypothesis
+  }
+  return kept;
+}
+
+/**
+ * `n` sequences sampled at once (one batched decoding step for all of them) at temperature
+ * o.temperature, with the same penalties and limits as `generate`; returns their generated ids
+ * without eos.
  */
 export async function sample(
-  next: NextLogits,
+  dec: Decoder,
   context: number[],
   eos: number,
   o: GenerateOptions,
@@ -159,28 +249,41 @@ export async function sample(
   rng: Rng,
   banned: ReadonlySet<number> = new Set(),
 ): Promise<number[][]> {
+  if (n < 1 || o.maxTokens < 1) return [];
   const out: number[][] = [];
-  let alive: number[][] = Array.from({ length: n }, () => []);
-  for (let step = 0; step < o.maxTokens && alive.length; step++) {
-    const logits = await next(alive.map((ids) => [...context, ...ids]));
-    const still: number[][] = [];
-    alive.forEach((ids, i) => {
-      const l = logits[i];
-      penalize(l, ids, o, banned);
-      if (ids.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
-      const lp = logSoftmax(l.map((v) => v / o.temperature));
-      let u = rng.next();
-      let t = 0;
-      for (; t < lp.length - 1; t++) {
-        u -= Math.exp(lp[t]);
-        if (u <= 0) break;
-      }
-      if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
-      if (t === eos) out.push(ids);
-      else if (ids.length + 1 >= o.maxTokens) out.push([...ids, t]);
-      else still.push([...ids, t]);
-    });
-    alive = still;
+  // each live sample and its decoding row
+  let alive: { ids: number[]; row: number }[] = Array.from({ length: n }, (_, row) => ({ ids: [], row }));
+  const { decoding, logits: first } = await dec.start(context, n);
+  try {
+    for (let step = 0; step < o.maxTokens && alive.length; step++) {
+      const logits =
+        step === 0
+          ? alive.map(() => Float32Array.from(first))
+          : await decoding.step(
+              alive.map((a) => a.row),
+              alive.map((a) => a.ids[a.ids.length - 1]),
+            );
+      const still: { ids: number[]; row: number }[] = [];
+      alive.forEach(({ ids }, i) => {
+        const l = logits[i];
+        penalize(l, ids, o, banned);
+        if (ids.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
+        const lp = logSoftmax(l.map((v) => v / o.temperature));
+        let u = rng.next();
+        let t = 0;
+        for (; t < lp.length - 1; t++) {
+          u -= Math.exp(lp[t]);
+          if (u <= 0) break;
+        }
+        if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
+        if (t === eos) out.push(ids);
+        else if (ids.length + 1 >= o.maxTokens) out.push([...ids, t]);
+        else still.push({ ids: [...ids, t], row: i });
+      });
+      alive = still;
+    }
+  } finally {
+    decoding.close();
   }
-  return [...out, ...alive];
+  return [...out, ...alive.map((a) => a.ids)];
 }

@@ -109,9 +109,26 @@ function mergeHeads(be: Backend, y: Tensor): Tensor {
   return be.reshape(be.permute(y, [0, 2, 1, 3]), [B, T, h * dh]);
 }
 
+/** One self-attention layer's keys and values (a key/value cache entry): [B, h, Tk, dh] each. */
+export interface KV {
+  k: Tensor; // [B, h, Tk, dh]
+  v: Tensor; // [B, h, Tk, dh]
+}
+
 /**
- * Self-attention over x [B, T, d]; mask is bool, broadcastable to [B, h, T, T], true = hidden
- * (a causal mask [T, T], or a key-padding mask [B, 1, 1, T]).
+ * A self-attention layer's key/value cache during incremental decoding: the layer attends to `past`
+ * (the keys and values of earlier positions, [B, h, Tp, dh], or null) followed by its own, and leaves
+ * both in `present` ([B, h, Tp + T, dh]) for the caller to keep.
+ */
+export interface KVSlot {
+  past: KV | null;
+  present?: KV;
+}
+
+/**
+ * Self-attention over x [B, T, d]; mask is bool, broadcastable to [B, h, T, Tk], true = hidden
+ * (a causal mask [T, T], or a key-padding mask [B, 1, 1, T]). With a cache slot, the keys are the
+ * slot's past ones followed by x's (Tk = Tp + T), and the slot's `present` receives them.
  */
 export function selfAttention(
   be: Backend,
@@ -119,13 +136,24 @@ export function selfAttention(
   x: Tensor,
   heads: number,
   mask: Tensor | null,
+  cache: KVSlot | null = null,
 ): Tensor {
   const [B, T, d] = x.shape;
   const dh = d / heads;
   const qkv = be.reshape(linear(be, x, a.qkv), [B, T, 3, heads, dh]); // [B, T, 3, h, dh]
   const hq = be.permute(qkv, [2, 0, 3, 1, 4]); // [3, B, h, T, dh]
   const pick = (i: number) => be.reshape(be.narrow(hq, 0, i, 1), [B, heads, T, dh]);
-  const y = be.attention(pick(0), pick(1), pick(2), mask, 1 / Math.sqrt(dh)); // [B, h, T, dh]
+  const q = pick(0);
+  let k = pick(1);
+  let v = pick(2);
+  if (cache) {
+    if (cache.past) {
+      k = be.cat([cache.past.k, k], 2); // [B, h, Tp + T, dh]
+      v = be.cat([cache.past.v, v], 2);
+    }
+    cache.present = { k, v };
+  }
+  const y = be.attention(q, k, v, mask, 1 / Math.sqrt(dh)); // [B, h, T, dh]
   return linear(be, mergeHeads(be, y), a.proj); // [B, T, d]
 }
 
@@ -159,12 +187,14 @@ export interface BlockInputs {
   memoryMask?: Tensor | null;
   dropout?: number;
   train?: boolean;
+  /** The self-attention's key/value cache (incremental decoding). */
+  cache?: KVSlot | null;
 }
 
 /** One pre-LN residual block: x + attn(ln(x)) [+ xattn(ln(x), memory)] + mlp(ln(x)). */
 export function block(be: Backend, b: Block, x: Tensor, o: BlockInputs): Tensor {
   const drop = (t: Tensor) => (o.dropout && o.train ? be.dropout(t, o.dropout, true) : t);
-  let y = be.add(x, drop(selfAttention(be, b.attn, norm(be, x, b.ln1), o.heads, o.mask ?? null)));
+  let y = be.add(x, drop(selfAttention(be, b.attn, norm(be, x, b.ln1), o.heads, o.mask ?? null, o.cache)));
   if (b.xattn && b.lnx && o.memory)
     y = be.add(
       y,

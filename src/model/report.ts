@@ -28,10 +28,6 @@ import { loadModelDir, type ReportModelFiles } from './model-dir.js';
 import { createRunner, type RunnerKind } from './runner.js';
 import { guideBySentence } from './sentence-guide.js';
 
-/** Rounds of `guideSamples` samples drawn at most while every candidate contradicts the head: a second
- * round of 4 gave no measurable gain on the held-out set (macro-F1 0.675 vs 0.678) for ~2.5 s more on a
- * 1-h focal recording. */
-const GUIDE_ROUNDS = 1;
 /** Greedy texts of at most this many tokens (an epileptiform or seizure section, typically) are short. */
 const SHORT_SECTION = 48;
 
@@ -220,7 +216,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   for (const [k, name] of sections.entries()) {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
-    const next = runner.nextLogits(prefix);
+    const next = runner.decoder(prefix);
     const gen = await generate(next, ids, eos, limit, banned);
     // the candidates with the fewest contradictions of the head (all of them without guidance); each
     // text is read by the labeler once
@@ -248,12 +244,25 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
       pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
       best = fewest(pool);
     }
-    // guidance: while the candidates contradict the findings, write the section again sentence by
-    // sentence, keeping at each sentence the least contradicting of the greedy one and samples
-    // (./sentence-guide.ts); samples need not run far past the greedy text's length
+    // guidance, when the greedy text contradicts the findings or the measured facts: whole samples
+    // (twice as many for a short section: a step costs rows x length), and the section written
+    // again sentence by sentence, keeping at each sentence the least contradicting of the greedy
+    // one and samples (./sentence-guide.ts); samples need not run far past the greedy text's length
     const exp = Number(process.env.CELM_EXP_SENTENCE_MBR ?? 0);
     if ((guided && best.min > 0) || exp) {
       const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
+      if (guided && best.min > 0) {
+        const drawn = await sample(
+          next,
+          ids,
+          eos,
+          cap,
+          opts.guideSamples * (gen.length <= SHORT_SECTION ? 2 : 1),
+          rng,
+          banned,
+        );
+        pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
+      }
       const guidedIds = await guideBySentence(
         next,
         ids,

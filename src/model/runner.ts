@@ -4,7 +4,9 @@
  *              installs from npm alone and needs ~2.5x less CPU than libtorch (docs/ml-runtime.md);
  *   - 'torch': the libtorch addon, when built (training machines).
  * Shapes are bucketed so that a report needs a handful of traces: encoder batches of ENCODE_BATCH
- * segments, projector rows padded to a multiple of 256, decoder lengths to powers of two.
+ * segments, projector rows padded to a multiple of 256, prompt lengths (the decoder's prefill) to
+ * powers of two, and one decoding-step graph per row count over a key/value cache padded to the
+ * context length (PaddedKV).
  */
 import { cpus } from 'node:os';
 import { prefixLength, ReportModel } from './celm.js';
@@ -12,7 +14,8 @@ import { paddedLength, type Rows, rowBatch, rowBatchArrays } from './data.js';
 import type { SegmentEmbedder } from './embed.js';
 import { type EncoderConfig, SegmentEncoder } from './encoder.js';
 import { torchEmbedder } from './encoder-io.js';
-import type { NextLogits } from './generate.js';
+import type { Decoder, Decoding } from './generate.js';
+import type { KV } from './layers.js';
 import type { ReportModelFiles } from './model-dir.js';
 import {
   type Backend,
@@ -21,7 +24,7 @@ import {
   type NamedArray,
   type Tensor,
 } from './runtime/index.js';
-import { OnnxTracer, OrtSession, SessionCache } from './runtime/onnx/index.js';
+import { OnnxTracer, type OrtFeed, OrtSession, SessionCache } from './runtime/onnx/index.js';
 
 export type RunnerKind = 'ort' | 'torch';
 
@@ -32,7 +35,8 @@ export interface Runner {
   compress(rows: Rows): Promise<{ prefix: Float32Array; aux: Float32Array }>;
   /** The prefix [P * d] with its findings token made from `probs` [N] (ReportModel.withFindings). */
   withFindings(prefix: Float32Array, probs: Float32Array): Promise<Float32Array>;
-  nextLogits(prefix: Float32Array): NextLogits;
+  /** The decoder conditioned on a prefix (from compress()): incremental decoding with a key/value cache. */
+  decoder(prefix: Float32Array): Decoder;
   dispose(): Promise<void>;
 }
 
@@ -98,31 +102,68 @@ class TorchRunner implements Runner {
     );
   }
 
-  nextLogits(prefix: Float32Array): NextLogits {
+  decoder(prefix: Float32Array): Decoder {
     const { be, model } = this;
     const m = this.files.meta.model;
     const P = prefixLength(m);
-    return async (seqs) =>
-      be.noGrad(() =>
-        be.tidy(() => {
-          const n = seqs.length;
-          const T = seqs[0].length;
-          const ids = new Int32Array(n * T);
-          seqs.forEach((s, i) => {
-            ids.set(s, i * T);
-          });
-          const pre = be.expand(be.tensor(prefix, [1, P, m.d]), [n, P, m.d]);
-          const logits = model.decode(
-            pre,
-            be.tensorInt(ids, [n, T]),
+    const run = <T>(fn: () => T): T => be.noGrad(() => be.tidy(fn));
+    const keep = (kv: KV[]) => kv.map(({ k, v }) => ({ k: be.keep(k), v: be.keep(v) }));
+    const free = (kv: KV[]) => {
+      for (const { k, v } of kv) {
+        k.dispose();
+        v.dispose();
+      }
+    };
+    return {
+      start: async (context, rows) => {
+        const T = context.length;
+        // one row: the `rows` rows start as copies of it (expanded by the first step's row index)
+        const first = run(() => {
+          const r = model.prefill(
+            be.tensor(prefix, [1, P, m.d]),
+            be.tensorInt(Int32Array.from(context), [1, T]),
             be.causalMask(P + T),
-            false,
             be.tensorInt(Int32Array.of(T - 1), [1]),
           );
-          const all = logits.toFloat32Array(); // [n, 1, V]
-          return seqs.map((_, i) => all.slice(i * m.vocab, (i + 1) * m.vocab));
-        }),
-      );
+          return { kv: keep(r.kv), logits: r.logits.toFloat32Array() }; // kv [1, h, P+T, dh], logits [1, 1, V]
+        });
+        let kv: KV[] | null = first.kv; // [n, h, len, dh] per layer
+        let n = 1;
+        let len = P + T;
+        const decoding: Decoding = {
+          step: async (from, tokens) => {
+            if (!kv) throw new Error('decoding: step() after close()');
+            const past = kv;
+            if (from.length > rows) throw new Error(`decoding: ${from.length} rows, opened with ${rows}`);
+            const idx = from.map((r) => (n === 1 ? 0 : r));
+            const same = idx.length === n && idx.every((r, i) => r === i);
+            const out = run(() => {
+              const ix = be.tensorInt(Int32Array.from(idx), [idx.length]);
+              const rowsOf = same
+                ? past
+                : past.map((c) => ({ k: be.indexSelect(c.k, 0, ix), v: be.indexSelect(c.v, 0, ix) }));
+              const r = model.step(
+                be.tensorInt(Int32Array.from(tokens), [from.length, 1]),
+                be.tensorInt(Int32Array.of(len), [1]),
+                rowsOf,
+                null,
+              );
+              return { kv: keep(r.kv), logits: r.logits.toFloat32Array() }; // kv [n, h, len+1, dh]
+            });
+            free(past);
+            kv = out.kv;
+            n = from.length;
+            len++;
+            return from.map((_, i) => out.logits.slice(i * m.vocab, (i + 1) * m.vocab));
+          },
+          close: () => {
+            if (kv) free(kv);
+            kv = null;
+          },
+        };
+        return { decoding, logits: first.logits };
+      },
+    };
   }
   async dispose() {
     this.model.params.dispose();
@@ -190,7 +231,7 @@ export function ortEmbedder(
 class OrtRunner implements Runner {
   readonly name = 'onnxruntime';
   readonly embedder: SegmentEmbedder | null;
-  private readonly sessions = new SessionCache();
+  private readonly sessions = new SessionCache({ maxEntries: 16 });
   constructor(
     private readonly files: ReportModelFiles,
     private readonly threads: number,
@@ -257,37 +298,175 @@ class OrtRunner implements Runner {
     return (await s.run({ prefix, probs })).y.toFloat32Array();
   }
 
-  nextLogits(prefix: Float32Array): NextLogits {
+  decoder(prefix: Float32Array): Decoder {
     const m = this.files.meta.model;
     const P = prefixLength(m);
     const room = m.ctx - P;
-    return async (seqs) => {
-      const n = seqs.length;
-      const T = seqs[0].length;
-      const Tb = decodeBucket(T, room);
-      const s = await this.sessions.get(`decode-${n}-${Tb}`, () =>
-        this.build(
-          (be, [pre, ids, at]) => this.reportModel(be).decode(pre, ids, be.causalMask(P + Tb), false, at),
-          [
-            ['prefix', [n, P, m.d], 'float32'],
-            ['ids', [n, Tb], 'int64'],
-            ['at', [1], 'int64'],
-          ],
-        ),
-      );
-      const pre = new Float32Array(n * P * m.d);
-      for (let i = 0; i < n; i++) pre.set(prefix, i * P * m.d);
-      const ids = new Int32Array(n * Tb);
-      seqs.forEach((q, i) => {
-        ids.set(q, i * Tb);
-      });
-      const out = await s.run({ prefix: pre, ids, at: Int32Array.of(T - 1) });
-      const y = out.y.toFloat32Array();
-      return seqs.map((_, i) => y.slice(i * m.vocab, (i + 1) * m.vocab));
+    const names = m.decoderLayers * 2; // k0, v0, k1, v1, ...
+    const kvName = (i: number) => `${i % 2 ? 'v' : 'k'}${i >> 1}`;
+    // the last prefill (greedy and the samples of a section start from the same context)
+    let last: { context: string; logits: Float32Array; kv: Float32Array[]; Tb: number } | null = null;
+    return {
+      start: async (context, rows) => {
+        const T = context.length;
+        const key = context.join(',');
+        if (last?.context !== key) {
+          const Tb = decodeBucket(T, room);
+          const s = await this.sessions.get(`prefill-${Tb}`, () =>
+            this.build(
+              (be, [pre, ids, at]) => {
+                const r = this.reportModel(be).prefill(pre, ids, be.causalMask(P + Tb), at);
+                return [r.logits, ...r.kv.flatMap(({ k, v }) => [k, v])];
+              },
+              [
+                ['prefix', [1, P, m.d], 'float32'],
+                ['ids', [1, Tb], 'int64'],
+                ['at', [1], 'int64'],
+              ],
+              ['y', ...Array.from({ length: names }, (_, i) => kvName(i))], // y [1, 1, V], k/v [1, h, P+Tb, dh]
+            ),
+          );
+          const ids = new Int32Array(Tb);
+          ids.set(context);
+          const out = await s.run({ prefix, ids, at: Int32Array.of(T - 1) });
+          const kv = Array.from({ length: names }, (_, i) => out[kvName(i)].toFloat32Array());
+          last = { context: key, logits: out.y.toFloat32Array(), kv, Tb };
+        }
+        const cache = new PaddedKV(rows, m.ctx, m.heads, m.d / m.heads, names);
+        cache.fill(last.kv, P + last.Tb, P + T);
+        const decoding: Decoding = {
+          step: async (from, tokens) => {
+            const N = cache.rows;
+            const C = cache.length;
+            const s = await this.sessions.get(`step-${N}-${C}`, () =>
+              this.build(
+                (be, [ids, pos, mask, ...past]) => {
+                  const kv = past.flatMap((k, i) => (i % 2 ? [] : [{ k, v: past[i + 1] }]));
+                  const r = this.reportModel(be).step(ids, pos, kv, mask);
+                  // only the new position's keys/values go back: [N, h, 1, dh]
+                  return [
+                    r.logits,
+                    ...r.kv.flatMap(({ k, v }) => [be.narrow(k, 2, C, 1), be.narrow(v, 2, C, 1)]),
+                  ];
+                },
+                [
+                  ['ids', [N, 1], 'int64'],
+                  ['pos', [1], 'int64'],
+                  ['mask', [1, 1, 1, C + 1], 'bool'],
+                  ...Array.from({ length: names }, (_, i): [string, number[], 'float32'] => [
+                    `past_${kvName(i)}`,
+                    [N, m.heads, C, m.d / m.heads],
+                    'float32',
+                  ]),
+                ],
+                ['y', ...Array.from({ length: names }, (_, i) => kvName(i))],
+              ),
+            );
+            if (cache.filled >= C) throw new Error(`decoding: the cache of ${C} positions is full`);
+            cache.reorder(from);
+            const ids = new Int32Array(N); // rows past from.length (finished samples) decode a dummy token
+            ids.set(tokens);
+            const feeds: Record<string, OrtFeed> = {
+              ids,
+              pos: Int32Array.of(cache.filled),
+              mask: cache.mask(),
+            };
+            cache.arrays.forEach((a, i) => {
+              feeds[`past_${kvName(i)}`] = a;
+            });
+            const out = await s.run(feeds);
+            cache.append(
+              Array.from({ length: names }, (_, i) => out[kvName(i)].toFloat32Array()),
+              from.length,
+            );
+            const y = out.y.toFloat32Array(); // [N, 1, V]
+            return from.map((_, i) => y.slice(i * m.vocab, (i + 1) * m.vocab));
+          },
+          close: () => cache.free(),
+        };
+        return { decoding, logits: Float32Array.from(last.logits) };
+      },
     };
   }
-
   async dispose() {
     await this.sessions.clear();
+  }
+}
+
+/**
+ * The ONNX step graph's key/value cache, in JavaScript arrays fed to every step (onnxruntime-node
+ * reads input arrays in place): per layer one k and one v array [N, h, C, dh], rows of N = the rows
+ * the decoding was opened with, C cached positions of which the first `filled` are written (the
+ * step's mask hides the rest), so that one traced graph serves every step of a section.
+ */
+class PaddedKV {
+  arrays: Float32Array[];
+  private spare: Float32Array[] | null = null; // for reordering rows
+  filled = 0;
+  constructor(
+    readonly rows: number,
+    readonly length: number,
+    private readonly heads: number,
+    private readonly dh: number,
+    count: number,
+  ) {
+    this.arrays = Array.from({ length: count }, () => new Float32Array(rows * heads * length * dh));
+  }
+
+  /** Every row from one prefill output: arrays [1, h, Tsrc, dh], of which the first `n` positions. */
+  fill(src: Float32Array[], Tsrc: number, n: number): void {
+    const { heads, dh, length: C } = this;
+    if (n > C) throw new Error(`decoding: ${n} positions do not fit a cache of ${C}`);
+    src.forEach((a, i) => {
+      for (let r = 0; r < this.rows; r++)
+        for (let h = 0; h < heads; h++)
+          this.arrays[i].set(a.subarray(h * Tsrc * dh, (h * Tsrc + n) * dh), (r * heads + h) * C * dh);
+    });
+    this.filled = n;
+  }
+
+  /** Row i becomes old row from[i] (copies the written positions only; nothing when from is 0, 1, 2...). */
+  reorder(from: readonly number[]): void {
+    if (from.length > this.rows) throw new Error(`decoding: ${from.length} rows, opened with ${this.rows}`);
+    if (from.every((r, i) => r === i)) return;
+    const { heads, dh, length: C, filled } = this;
+    this.spare ??= this.arrays.map((a) => new Float32Array(a.length));
+    const spare = this.spare;
+    this.arrays.forEach((a, j) => {
+      from.forEach((r, i) => {
+        for (let h = 0; h < heads; h++) {
+          const src = (r * heads + h) * C * dh;
+          spare[j].set(a.subarray(src, src + filled * dh), (i * heads + h) * C * dh);
+        }
+      });
+    });
+    [this.arrays, this.spare] = [spare, this.arrays];
+  }
+
+  /** The step's attention mask [1, 1, 1, C+1]: unwritten cache positions hidden, the new one visible. */
+  mask(): Uint8Array {
+    const m = new Uint8Array(this.length + 1);
+    m.fill(1, this.filled, this.length);
+    return m;
+  }
+
+  /** Writes the new position of the first n rows from the step's outputs [N, h, 1, dh]. */
+  append(src: Float32Array[], n: number): void {
+    const { heads, dh, length: C, filled } = this;
+    if (filled >= C) throw new Error(`decoding: the cache of ${C} positions is full`);
+    src.forEach((a, j) => {
+      for (let i = 0; i < n; i++)
+        for (let h = 0; h < heads; h++)
+          this.arrays[j].set(
+            a.subarray((i * heads + h) * dh, (i * heads + h + 1) * dh),
+            ((i * heads + h) * C + filled) * dh,
+          );
+    });
+    this.filled++;
+  }
+
+  free(): void {
+    this.arrays = [];
+    this.spare = null;
   }
 }

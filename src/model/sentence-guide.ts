@@ -12,7 +12,7 @@
  */
 import type { Rng } from '../datasets/synth/prng.js';
 import { rougeN, rougeTokenize } from '../eval/metrics/rouge.js';
-import { type GenerateOptions, logSoftmax, type NextLogits, penalize } from './generate.js';
+import { type Decoder, type GenerateOptions, logSoftmax, penalize } from './generate.js';
 
 export interface SentenceGuide {
   /** Contradictions of a (partial) section text: lower is better. */
@@ -38,7 +38,7 @@ interface Rollout {
  * generated ids without the end token.
  */
 export async function guideBySentence(
-  next: NextLogits,
+  dec: Decoder,
   context: number[],
   eos: number,
   o: GenerateOptions,
@@ -49,7 +49,7 @@ export async function guideBySentence(
 ): Promise<number[]> {
   let text: number[] = [];
   while (text.length < o.maxTokens) {
-    const cands = await rollouts(next, context, text, eos, o, Math.max(1, k), rng, guide, banned);
+    const cands = await rollouts(dec, context, text, eos, o, Math.max(1, k), rng, guide, banned);
     const scores = cands.map((c) => guide.score([...text, ...c.ids]));
     const least = Math.min(...scores);
     let best = scores.indexOf(least);
@@ -72,9 +72,12 @@ export async function guideBySentence(
   return text;
 }
 
-/** Row 0 greedy, the others sampled at o.temperature; each row runs to a sentence end or the end token. */
+/**
+ * Row 0 greedy, the others sampled at o.temperature; each row runs to a sentence end or the end token.
+ * One decoding (key/value cache) of `k` rows that all start from context + text.
+ */
 async function rollouts(
-  next: NextLogits,
+  dec: Decoder,
   context: number[],
   text: number[],
   eos: number,
@@ -85,38 +88,50 @@ async function rollouts(
   banned: ReadonlySet<number>,
 ): Promise<Rollout[]> {
   const rows: Rollout[] = Array.from({ length: k }, () => ({ ids: [], ended: false }));
-  let alive = rows.map((_, i) => i);
-  while (alive.length) {
-    const logits = await next(alive.map((i) => [...context, ...text, ...rows[i].ids]));
-    const still: number[] = [];
-    alive.forEach((i, j) => {
-      const r = rows[i];
-      const gen = [...text, ...r.ids];
-      const l = logits[j];
-      penalize(l, gen, o, banned);
-      if (gen.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
-      let t: number;
-      if (i === 0) {
-        t = 0;
-        for (let v = 1; v < l.length; v++) if (l[v] > l[t]) t = v;
-      } else {
-        const lp = logSoftmax(l.map((v) => v / o.temperature));
-        let u = rng.next();
-        for (t = 0; t < lp.length - 1; t++) {
-          u -= Math.exp(lp[t]);
-          if (u <= 0) break;
+  // live candidates and their decoding rows
+  let alive = rows.map((_, i) => ({ cand: i, row: i }));
+  const { decoding, logits: first } = await dec.start([...context, ...text], k);
+  try {
+    for (let step = 0; alive.length; step++) {
+      const logits =
+        step === 0
+          ? alive.map(() => Float32Array.from(first))
+          : await decoding.step(
+              alive.map((a) => a.row),
+              alive.map((a) => rows[a.cand].ids[rows[a.cand].ids.length - 1]),
+            );
+      const still: typeof alive = [];
+      alive.forEach(({ cand }, j) => {
+        const r = rows[cand];
+        const gen = [...text, ...r.ids];
+        const l = logits[j];
+        penalize(l, gen, o, banned);
+        if (gen.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
+        let t: number;
+        if (cand === 0) {
+          t = 0;
+          for (let v = 1; v < l.length; v++) if (l[v] > l[t]) t = v;
+        } else {
+          const lp = logSoftmax(l.map((v) => v / o.temperature));
+          let u = rng.next();
+          for (t = 0; t < lp.length - 1; t++) {
+            u -= Math.exp(lp[t]);
+            if (u <= 0) break;
+          }
+          if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
         }
-        if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
-      }
-      if (t === eos) {
-        r.ended = true;
-        return;
-      }
-      r.ids.push(t);
-      if (!guide.endsSentence(t) && gen.length + 1 < o.maxTokens) still.push(i);
-      else if (gen.length + 1 >= o.maxTokens) r.ended = true;
-    });
-    alive = still;
+        if (t === eos) {
+          r.ended = true;
+          return;
+        }
+        r.ids.push(t);
+        if (gen.length + 1 >= o.maxTokens) r.ended = true;
+        else if (!guide.endsSentence(t)) still.push({ cand, row: j });
+      });
+      alive = still;
+    }
+  } finally {
+    decoding.close();
   }
   return rows;
 }

@@ -3,18 +3,19 @@ import { test } from 'node:test';
 import { Rng } from '../../src/datasets/synth/prng.js';
 import { ROW_PAD, ROW_SEGMENT, ROW_SESSION_SEP } from '../../src/model/celm.js';
 import { assembleRows, rowBatchArrays } from '../../src/model/data.js';
-import { DEFAULT_GENERATE, generate, type NextLogits, sample } from '../../src/model/generate.js';
+import { DEFAULT_GENERATE, type Decoder, generate, recomputing, sample } from '../../src/model/generate.js';
 import { mbrSelect } from '../../src/model/mbr.js';
 
 const EOS = 0;
 
 /** A language model given as a table: the next-token distribution depends on the last token only. */
-function bigram(table: Record<number, number[]>): NextLogits {
-  return async (seqs) =>
+function bigram(table: Record<number, number[]>): Decoder {
+  return recomputing(async (seqs) =>
     seqs.map((s) => {
       const p = table[s[s.length - 1]] ?? [1, 0, 0, 0, 0, 0];
       return Float32Array.from(p, (x) => Math.log(Math.max(x, 1e-9)));
-    });
+    }),
+  );
 }
 
 const plain = { ...DEFAULT_GENERATE, repetitionPenalty: 1, noRepeatNgram: 0, maxTokens: 10, minTokens: 0 };

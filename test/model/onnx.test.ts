@@ -23,6 +23,7 @@ import {
   torchAddonPath,
 } from '../../src/model/runtime/index.js';
 import { PbMessage } from '../../src/model/runtime/onnx/index.js';
+import { uniform } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function torchOrSkip(t: TestContext): Backend | null {
@@ -35,20 +36,6 @@ function torchOrSkip(t: TestContext): Backend | null {
   return be;
 }
 
-/** Deterministic uniform [lo, hi) numbers. */
-function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
 const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 interface Input {
