@@ -11,7 +11,6 @@
  *   kept candidate ends the section (or the token budget is spent)
  */
 import type { Rng } from '../datasets/synth/prng.js';
-import { rougeN, rougeTokenize } from '../eval/metrics/rouge.js';
 import { type Decoder, type GenerateOptions, logSoftmax, penalize } from './generate.js';
 
 export interface SentenceGuide {
@@ -19,12 +18,6 @@ export interface SentenceGuide {
   score(ids: number[]): number;
   /** True when token `t` ends a sentence (its text ends with '.', '!' or '?'). */
   endsSentence(t: number): boolean;
-  /**
-   * With a decoder of ids to text: among equally contradicting candidates keep the one that agrees
-   * best (mean ROUGE-1) with all candidates of that sentence (minimum Bayes risk per sentence, ./mbr.ts),
-   * not the greedy one.
-   */
-  decode?(ids: number[]): string;
 }
 
 interface Rollout {
@@ -52,20 +45,7 @@ export async function guideBySentence(
     const cands = await rollouts(dec, context, text, eos, o, Math.max(1, k), rng, guide, banned);
     const scores = cands.map((c) => guide.score([...text, ...c.ids]));
     const least = Math.min(...scores);
-    let best = scores.indexOf(least);
-    if (guide.decode) {
-      const words = cands.map((c) => rougeTokenize(guide.decode?.(c.ids) ?? '', false));
-      let top = Number.NEGATIVE_INFINITY;
-      for (const [i, w] of words.entries()) {
-        if (scores[i] !== least) continue;
-        let agree = 0;
-        for (const [j, v] of words.entries()) if (j !== i) agree += w.length + v.length ? rougeN(v, w, 1) : 1;
-        if (agree > top + 1e-12) {
-          top = agree;
-          best = i;
-        }
-      }
-    }
+    const best = scores.indexOf(least);
     text = [...text, ...cands[best].ids];
     if (cands[best].ended || cands[best].ids.length === 0) break;
   }
