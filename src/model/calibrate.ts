@@ -13,6 +13,7 @@ import { type RecordingMeasures, recordingMeasures } from '../signal/recording-m
 import { type Calibration, type Evidence, fitCalibration, reportEvidence } from './calibration.js';
 import { readSplit } from './data.js';
 import { recordingVectors } from './embed.js';
+import { buildLexicon } from './lexicon.js';
 import { loadModelDir } from './model-dir.js';
 import { createRunner } from './runner.js';
 import { MODEL_FILES } from './train.js';
@@ -78,5 +79,11 @@ export async function calibrateModel(o: CalibrateOptions): Promise<Calibration> 
   if (!o.quiet) process.stderr.write('\n');
   const cal = fitCalibration(rows, meta.features_version);
   writeFileAtomic(join(files.dir, MODEL_FILES.calibration), `${JSON.stringify(cal, null, 2)}\n`);
+  // models trained before celm train wrote the lexicon get it here, from the same reports
+  if (!files.lexicon)
+    writeFileAtomic(
+      join(files.dir, MODEL_FILES.lexicon),
+      `${JSON.stringify(buildLexicon(items.flatMap((it) => it.report_sections.map((s) => s.section_text))))}\n`,
+    );
   return cal;
 }

@@ -235,10 +235,20 @@ function extend(
   return kept;
 }
 
+/** A sampled text and how plausible its tokens were. */
+export interface Sampled {
+  /** Generated ids without eos. */
+  ids: number[];
+  /**
+   * The smallest log-probability of a chosen token (end token included) under the untempered,
+   * penalised distribution: one very unlikely token is how a sample derails into a non-word.
+   */
+  worst: number;
+}
+
 /**
  * `n` sequences sampled at once (one batched decoding step for all of them) at temperature
- * o.temperature, with the same penalties and limits as `generate`; returns their generated ids
- * without eos.
+ * o.temperature, with the same penalties and limits as `generate`.
  */
 export async function sample(
   dec: Decoder,
@@ -248,11 +258,15 @@ export async function sample(
   n: number,
   rng: Rng,
   banned: ReadonlySet<number> = new Set(),
-): Promise<number[][]> {
+): Promise<Sampled[]> {
   if (n < 1 || o.maxTokens < 1) return [];
-  const out: number[][] = [];
+  const out: Sampled[] = [];
   // each live sample and its decoding row
-  let alive: { ids: number[]; row: number }[] = Array.from({ length: n }, (_, row) => ({ ids: [], row }));
+  let alive: { ids: number[]; row: number; worst: number }[] = Array.from({ length: n }, (_, row) => ({
+    ids: [],
+    row,
+    worst: 0,
+  }));
   const { decoding, logits: first } = await dec.start(context, n);
   try {
     for (let step = 0; step < o.maxTokens && alive.length; step++) {
@@ -263,27 +277,34 @@ export async function sample(
               alive.map((a) => a.row),
               alive.map((a) => a.ids[a.ids.length - 1]),
             );
-      const still: { ids: number[]; row: number }[] = [];
-      alive.forEach(({ ids }, i) => {
+      const still: typeof alive = [];
+      alive.forEach(({ ids, worst }, i) => {
         const l = logits[i];
         penalize(l, ids, o, banned);
         if (ids.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
-        const lp = logSoftmax(l.map((v) => v / o.temperature));
-        let u = rng.next();
-        let t = 0;
-        for (; t < lp.length - 1; t++) {
-          u -= Math.exp(lp[t]);
-          if (u <= 0) break;
-        }
-        if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
-        if (t === eos) out.push(ids);
-        else if (ids.length + 1 >= o.maxTokens) out.push([...ids, t]);
-        else still.push({ ids: [...ids, t], row: i });
+        const t = drawToken(l, o.temperature, rng);
+        const w = Math.min(worst, logSoftmax(l)[t]);
+        if (t === eos) out.push({ ids, worst: w });
+        else if (ids.length + 1 >= o.maxTokens) out.push({ ids: [...ids, t], worst: w });
+        else still.push({ ids: [...ids, t], row: i, worst: w });
       });
       alive = still;
     }
   } finally {
     decoding.close();
   }
-  return [...out, ...alive.map((a) => a.ids)];
+  return [...out, ...alive.map((a) => ({ ids: a.ids, worst: a.worst }))];
+}
+
+/** A token drawn from softmax(logits / temperature) with one uniform draw of `rng`. */
+export function drawToken(logits: Float32Array, temperature: number, rng: Rng): number {
+  const lp = logSoftmax(logits.map((v) => v / temperature));
+  let u = rng.next();
+  let t = 0;
+  for (; t < lp.length - 1; t++) {
+    u -= Math.exp(lp[t]);
+    if (u <= 0) break;
+  }
+  if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
+  return t;
 }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { CelmError } from '../errors.js';
 import type { Calibration } from './calibration.js';
 import { type EncoderConfig, encoderConfigHash } from './encoder.js';
+import type { Lexicon } from './lexicon.js';
 import { decodeSafetensors, type NamedArray } from './runtime/index.js';
 import { BpeTokenizer } from './tokenizer.js';
 import { MODEL_FILES, type ModelJson } from './train.js';
@@ -22,6 +23,8 @@ export interface ReportModelFiles {
   trainedOn: string;
   /** The findings calibration (calibration.json), when the folder has one. */
   calibration: Calibration | null;
+  /** The words of the training reports (lexicon.json), when the folder has them. */
+  lexicon: ReadonlySet<string> | null;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -97,7 +100,15 @@ export function loadModelDir(dirIn: string): ReportModelFiles {
         `${calPath}: fitted on features version ${calibration.features_version}, the model reads ${meta.features_version}; run 'celm calibrate' again`,
       );
   }
-  return { dir, meta, tokenizer, weights, encoder, trainedOn, calibration };
+  const lexPath = join(dir, MODEL_FILES.lexicon);
+  let lexicon: Set<string> | null = null;
+  if (existsSync(lexPath)) {
+    const lex = readJson(lexPath) as unknown as Lexicon;
+    if (lex.format !== 'celm-lexicon' || !Array.isArray(lex.words))
+      throw new CelmError('model', `${lexPath}: not a celm-lexicon file`);
+    lexicon = new Set(lex.words);
+  }
+  return { dir, meta, tokenizer, weights, encoder, trainedOn, calibration, lexicon };
 }
 
 /** A short content digest of a weight map (cache keys change when the weights do). */

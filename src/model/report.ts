@@ -21,8 +21,9 @@ import { prefixLength } from './celm.js';
 import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
-import { DEFAULT_GENERATE, type GenerateOptions, generate, sample } from './generate.js';
+import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
 import { type MeasuredFacts, violations } from './guide.js';
+import { unknownWords } from './lexicon.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
 import { createRunner, type RunnerKind } from './runner.js';
@@ -34,6 +35,15 @@ import { guideBySentence } from './sentence-guide.js';
  * reports that state it, with 8 in 7 (macro-F1 0.773 vs 0.793, v4 model).
  */
 const SENTENCE_CANDIDATES = 2;
+/**
+ * A sampled candidate with a token less probable than this (probability under the untempered model)
+ * is dropped: at temperature 0.8 a sample now and then takes a token the model all but rules out and
+ * derails into non-words ("...may helpeat EEG with encepriurally epileptogm"), and such a text may
+ * still contradict the findings least. Of 288 samples (6 held-out recordings x 6 sections x 8, v4
+ * model), 3.8% had a token under 0.002 and all of those were garbled ("exve coing", "At 15:323:00");
+ * between 0.002 and 0.005 most were too ("ufined posterior dominant rhythm"); above, they read well.
+ */
+const MIN_TOKEN_LOGP = Math.log(0.005);
 /** Greedy texts of at most this many tokens (an epileptiform or seizure section, typically) are short. */
 const SHORT_SECTION = 48;
 
@@ -218,6 +228,14 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const sentenceEnds = new Set<number>();
   for (let id = 0; id < tok.vocabSize; id++) if (/[.!?]\s*$/.test(tok.decode([id]))) sentenceEnds.add(id);
   const guided = opts.guideSamples > 0 && meta.labels.length > 0;
+  // sampled candidates that derailed: a token the model all but ruled out, or a word no training
+  // report used (./lexicon.ts)
+  const garbled = (x: string) => !!files.lexicon && unknownWords(x, files.lexicon).length > 0;
+  const plausible = (s: Sampled[]) =>
+    s
+      .filter((x) => x.worst >= MIN_TOKEN_LOGP)
+      .map((x) => tok.decode(x.ids).trim())
+      .filter((x) => !garbled(x));
   const out: CelmReport['report_sections'] = [];
   for (const [k, name] of sections.entries()) {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
@@ -247,7 +265,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const rng = Rng.derive(opts.seed, 'section', name);
     if (opts.samples > 0) {
       const drawn = await sample(next, ids, eos, limit, opts.samples, rng, banned);
-      pool = [...pool, ...drawn.map((g) => tok.decode(g).trim())];
+      pool = [...pool, ...plausible(drawn)];
       best = fewest(pool);
     }
     // guidance, when the greedy text contradicts the findings or the measured facts: whole samples
@@ -265,10 +283,18 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
         cap,
         SENTENCE_CANDIDATES * opts.guideSamples,
         rng,
-        { score: (t) => contradictions(tok.decode(t).trim()), endsSentence: (t) => sentenceEnds.has(t) },
+        {
+          score: (t) => {
+            const x = tok.decode(t).trim();
+            return garbled(x) ? Number.POSITIVE_INFINITY : contradictions(x);
+          },
+          endsSentence: (t) => sentenceEnds.has(t),
+          minLogp: MIN_TOKEN_LOGP,
+        },
         banned,
       );
-      pool = [...pool, ...[...drawn, bySentence].map((g) => tok.decode(g).trim())];
+      const rewritten = tok.decode(bySentence).trim();
+      pool = [...pool, ...plausible(drawn), ...(garbled(rewritten) ? [] : [rewritten])];
       best = fewest(pool);
     }
     const text = best.texts[mbrSelect(best.texts)];
@@ -372,6 +398,25 @@ export function reportToMarkdown(r: DraftReport): string {
       `| ${m.file.split('/').pop()} | ${(m.duration_s / 60).toFixed(1)} min | ${m.channels_usable} | ${
         m.pdr_hz != null ? `${m.pdr_hz.toFixed(1)} Hz (${m.pdr_source})` : 'not found'
       } | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} | ${transientCell(m.sharp_transients)} |`,
+    );
+  }
+  lines.push(
+    '',
+    '| recording | line noise (before the notch) | ECG artifact (R-locked) | heart rate | hyperventilation delta build-up |',
+  );
+  lines.push('|---|---|---|---|---|');
+  for (const m of r.measured.recordings) {
+    const ln = m.line_noise;
+    const ecg = m.ecg_artifact;
+    const hv = m.hyperventilation;
+    lines.push(
+      `| ${m.file.split('/').pop()} | ${ln ? `${ln.max_uv.toFixed(1)} uV at ${ln.hz} Hz (${ln.max_channel})` : '-'} | ${
+        ecg ? `${ecg.max_uv.toFixed(1)} uV (${ecg.max_channel})` : 'no ECG channel'
+      } | ${ecg ? `${ecg.heart_rate_bpm} bpm` : '-'} | ${
+        hv
+          ? `x${Math.exp(hv.delta_log_ratio).toFixed(1)} central delta, ${Math.round(hv.start_s)}-${Math.round(hv.end_s)} s`
+          : 'no annotated HV'
+      } |`,
     );
   }
   lines.push(

@@ -11,17 +11,21 @@
  *   kept candidate ends the section (or the token budget is spent)
  */
 import type { Rng } from '../datasets/synth/prng.js';
-import { type Decoder, type GenerateOptions, logSoftmax, penalize } from './generate.js';
+import { type Decoder, drawToken, type GenerateOptions, logSoftmax, penalize } from './generate.js';
 
 export interface SentenceGuide {
   /** Contradictions of a (partial) section text: lower is better. */
   score(ids: number[]): number;
   /** True when token `t` ends a sentence (its text ends with '.', '!' or '?'). */
   endsSentence(t: number): boolean;
+  /** A sentence with a token less probable than this (log, untempered) is not a candidate. */
+  minLogp: number;
 }
 
 interface Rollout {
   ids: number[];
+  /** Smallest log-probability of a chosen token (./generate.ts Sampled.worst). */
+  worst: number;
   /** The section ended (end token) within this sentence. */
   ended: boolean;
 }
@@ -43,9 +47,12 @@ export async function guideBySentence(
   let text: number[] = [];
   while (text.length < o.maxTokens) {
     const cands = await rollouts(dec, context, text, eos, o, Math.max(1, k), rng, guide, banned);
-    const scores = cands.map((c) => guide.score([...text, ...c.ids]));
+    // only plausible candidates (after sampled sentences even the greedy row can derail); when none
+    // is, the greedy one
+    const ok = cands.map((c) => c.worst >= guide.minLogp);
+    const scores = cands.map((c, i) => (ok[i] ? guide.score([...text, ...c.ids]) : Number.POSITIVE_INFINITY));
     const least = Math.min(...scores);
-    const best = scores.indexOf(least);
+    const best = Number.isFinite(least) ? scores.indexOf(least) : 0;
     text = [...text, ...cands[best].ids];
     if (cands[best].ended || cands[best].ids.length === 0) break;
   }
@@ -67,7 +74,7 @@ async function rollouts(
   guide: SentenceGuide,
   banned: ReadonlySet<number>,
 ): Promise<Rollout[]> {
-  const rows: Rollout[] = Array.from({ length: k }, () => ({ ids: [], ended: false }));
+  const rows: Rollout[] = Array.from({ length: k }, () => ({ ids: [], ended: false, worst: 0 }));
   // live candidates and their decoding rows
   let alive = rows.map((_, i) => ({ cand: i, row: i }));
   const { decoding, logits: first } = await dec.start([...context, ...text], k);
@@ -87,19 +94,11 @@ async function rollouts(
         const l = logits[j];
         penalize(l, gen, o, banned);
         if (gen.length < o.minTokens) l[eos] = Number.NEGATIVE_INFINITY;
-        let t: number;
+        let t = 0;
         if (cand === 0) {
-          t = 0;
           for (let v = 1; v < l.length; v++) if (l[v] > l[t]) t = v;
-        } else {
-          const lp = logSoftmax(l.map((v) => v / o.temperature));
-          let u = rng.next();
-          for (t = 0; t < lp.length - 1; t++) {
-            u -= Math.exp(lp[t]);
-            if (u <= 0) break;
-          }
-          if (!Number.isFinite(lp[t])) t = lp.indexOf(Math.max(...lp)); // rounding ran past the last allowed token
-        }
+        } else t = drawToken(l, o.temperature, rng);
+        r.worst = Math.min(r.worst, logSoftmax(l)[t]);
         if (t === eos) {
           r.ended = true;
           return;

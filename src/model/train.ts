@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { CELM_SECTIONS } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 import {
   bceWithLogits,
   DEFAULT_REPORT_MODEL,
@@ -37,6 +38,7 @@ import {
 import { recordingVectors, type SegmentInput, segmentVectorDim } from './embed.js';
 import { type LoadedEncoder, loadEncoderDir, torchEmbedder } from './encoder-io.js';
 import { FEATURES_VERSION } from './features.js';
+import { buildLexicon } from './lexicon.js';
 import { ortEmbedder } from './runner.js';
 import type { Backend } from './runtime/index.js';
 import { loadOrt } from './runtime/onnx/index.js';
@@ -138,6 +140,8 @@ export const MODEL_FILES = {
   encoderConfig: 'encoder.json',
   /** Optional: the findings calibration of `celm calibrate` (./calibration.ts). */
   calibration: 'calibration.json',
+  /** Optional: the words of the training reports (./lexicon.ts). */
+  lexicon: 'lexicon.json',
 } as const;
 
 export interface ModelJson {
@@ -216,6 +220,10 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
     tok.save(tokPath);
   }
   log(`tokenizer: ${tok.vocabSize} tokens`);
+  writeFileAtomic(
+    join(o.outDir, MODEL_FILES.lexicon),
+    `${JSON.stringify(buildLexicon(train.flatMap((it) => it.report_sections.map((s) => s.section_text))))}\n`,
+  );
 
   // 2. segment vectors
   // The frozen encoder runs on ONNX Runtime when it loads (~2.5x less CPU than libtorch), else libtorch.

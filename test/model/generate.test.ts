@@ -94,20 +94,24 @@ test('sampling draws sequences with the model probabilities, reproducibly from i
   // after 5: token 1 (0.7) or 2 (0.3), then the end
   const next = bigram({ 5: [0, 0.7, 0.3, 0, 0, 0], 1: [1, 0, 0, 0, 0, 0], 2: [1, 0, 0, 0, 0, 0] });
   const o = { ...plain, temperature: 1 };
-  const a = await sample(next, [5], EOS, o, 2000, new Rng(3));
+  const drawn = await sample(next, [5], EOS, o, 2000, new Rng(3));
+  const a = drawn.map((s) => s.ids);
   const ones = a.filter((s) => s[0] === 1).length / a.length;
   assert.ok(Math.abs(ones - 0.7) < 0.04, `token 1 in ${ones} of the samples`);
   assert.ok(a.every((s) => s.length === 1));
+  // the least probable token each sample took (the end token after it has probability 1)
+  for (const s of drawn)
+    assert.ok(Math.abs(s.worst - Math.log(s.ids[0] === 1 ? 0.7 : 0.3)) < 1e-6, String(s.worst));
   assert.deepEqual(
     await sample(next, [5], EOS, o, 50, new Rng(9)),
     await sample(next, [5], EOS, o, 50, new Rng(9)),
   );
   // a low temperature concentrates on the most likely token; banned tokens and maxTokens hold
   const cold = await sample(next, [5], EOS, { ...o, temperature: 0.05 }, 200, new Rng(4));
-  assert.ok(cold.every((s) => s[0] === 1));
+  assert.ok(cold.every((s) => s.ids[0] === 1));
   const loop = bigram({ 5: [0, 0.5, 0.5, 0, 0, 0], 1: [0, 0.5, 0.5, 0, 0, 0], 2: [0, 0.5, 0.5, 0, 0, 0] });
   const long = await sample(loop, [5], EOS, { ...o, maxTokens: 6 }, 30, new Rng(5), new Set([2]));
-  assert.ok(long.every((s) => s.length === 6 && s.every((t) => t === 1)));
+  assert.ok(long.every((s) => s.ids.length === 6 && s.ids.every((t) => t === 1)));
 });
 
 test('MBR keeps the candidate that agrees best with the others', () => {

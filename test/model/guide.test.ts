@@ -51,7 +51,7 @@ const opts = { ...DEFAULT_GENERATE, repetitionPenalty: 1, noRepeatNgram: 0, maxT
 test('sentence-guided decoding keeps the sentences that meet the findings, in the model order', async () => {
   // contradictions: "pops" must be stated, "noise" must not
   const score = (ids: number[]) => (ids.includes(2) ? 0 : 1) + ids.filter((t) => t === 3).length;
-  const guide = { score, endsSentence: (t: number) => WORDS[t] === '.' };
+  const guide = { score, endsSentence: (t: number) => WORDS[t] === '.', minLogp: Math.log(0.002) };
   // greedy writes "eye ." and stops
   assert.equal(words(await generate(recomputing(bigram), [9], 0, opts)), 'eye .');
   for (const seed of [1, 2, 3]) {
@@ -59,8 +59,14 @@ test('sentence-guided decoding keeps the sentences that meet the findings, in th
     assert.equal(words(ids), 'eye . pops .', `seed ${seed}`);
   }
   // nothing to meet: the greedy text, sentence by sentence
-  const none = { score: () => 0, endsSentence: guide.endsSentence };
+  const none = { ...guide, score: () => 0 };
   assert.equal(words(await guideBySentence(recomputing(bigram), [9], 0, opts, 8, new Rng(3), none)), 'eye .');
+  // a sentence the model all but rules out is no candidate, whatever it would meet
+  const strict = { ...guide, minLogp: Math.log(0.5) };
+  assert.equal(
+    words(await guideBySentence(recomputing(bigram), [9], 0, opts, 8, new Rng(1), strict)),
+    'eye .',
+  );
 });
 
 test('numbers that contradict the measured duration, heart rate or PDR are violations', () => {

@@ -1,0 +1,27 @@
+/**
+ * The words of the training reports. A sampled candidate that uses a word the training reports never
+ * used ("helpeat", "encepriurally") has derailed into sub-word fragments, which a per-token probability
+ * floor does not always catch (the repetition penalty makes odd fragments look likely); such
+ * candidates are not kept (src/model/report.ts). Saved as `lexicon.json` in the model folder.
+ */
+export interface Lexicon {
+  format: 'celm-lexicon';
+  version: 1;
+  words: string[];
+}
+
+/** Lower-case words of letters (hyphenated parts separately; numbers, units and codes are not words). */
+export function wordsOf(text: string): string[] {
+  return text.toLowerCase().match(/\p{L}+/gu) ?? [];
+}
+
+export function buildLexicon(texts: Iterable<string>): Lexicon {
+  const words = new Set<string>();
+  for (const t of texts) for (const w of wordsOf(t)) words.add(w);
+  return { format: 'celm-lexicon', version: 1, words: [...words].sort() };
+}
+
+/** The words of `text` not in `known`. */
+export function unknownWords(text: string, known: ReadonlySet<string>): string[] {
+  return wordsOf(text).filter((w) => !known.has(w));
+}
