@@ -39,6 +39,7 @@ function rows(
       ecg_locked_log_uv: null,
       hv_delta_log_ratio: null,
       isolated_transients: null,
+      lateralized_spikes: null,
       slow_excess: null,
       alpha_deficit: null,
     },
@@ -74,6 +75,30 @@ test('fitted: 0.5 at the threshold, 0.9 at the median of the stating reports; to
     2,
   );
   assert.equal(few.kinds.artifact_line_noise, undefined);
+});
+
+test('focal discharges: the measurement only adds to the head, never takes its finding away', () => {
+  const values = [0, 0, 0.01, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
+  const stated = values.map((v) => v > 0.03);
+  const cal = fitCalibration(
+    rows(values, stated, 'focal_epileptiform').map((r) => ({
+      ...r,
+      evidence: { ...r.evidence, lateralized_spikes: r.evidence.line_noise_log_uv, line_noise_log_uv: null },
+    })),
+    2,
+  );
+  assert.ok(cal.kinds.focal_epileptiform);
+  const ev = { ...rows([0], [false])[0].evidence, line_noise_log_uv: null };
+  // the head sure, the detector quiet (e.g. discharges it does not separate): the head's stays
+  assert.equal(
+    applyCalibration(cal, { ...ev, lateralized_spikes: 0 }, { focal_epileptiform: 0.9 }).focal_epileptiform,
+    0.9,
+  );
+  // the head unsure, the detector counting: raised
+  assert.ok(
+    applyCalibration(cal, { ...ev, lateralized_spikes: 0.2 }, { focal_epileptiform: 0.1 })
+      .focal_epileptiform > 0.8,
+  );
 });
 
 test('a calibrated abnormal finding raises the abnormal probability, never lowers it', () => {
