@@ -48,6 +48,11 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `celm ... | head`: the reader went away; stop quietly as Unix tools do, not with a stack trace
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = await buildProgram(argv);
   const debug = argv.includes('--debug');
   try {

@@ -140,6 +140,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const measured: MeasuredValues = { source: 'measured', recordings: [] };
   let preS = 0;
   let embS = 0;
+  let measS = 0;
   for (const [i, f] of req.files.entries()) {
     const t0 = Date.now();
     const pre = preprocessRecording(f, join(cache, 'preprocessed'), undefined, {
@@ -160,12 +161,15 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     preS += (t1 - t0) / 1000;
     embS += (Date.now() - t1) / 1000;
     sessions.push([vectors]);
+    const t2 = Date.now();
     const m = recordingMeasures(pre.dir, f);
+    measS += (Date.now() - t2) / 1000;
     recMeasures.push(m);
     measured.recordings.push(measuredOf(f, pre.dir, transientRates(vectors, encDim, featVersion), m));
   }
   t.preprocess_s = preS;
   t.encode_s = embS;
+  t.measures_s = measS;
   t.last = Date.now();
   if (!sessions.some((s) => s[0].length))
     throw new CelmError(
