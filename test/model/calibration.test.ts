@@ -27,22 +27,26 @@ test('the best threshold: every positive above it and no negative, or the best F
   assert.equal(bestThreshold([1, 1, 0], [1, 0, 0], [0, 1, 2]).threshold, 1);
 });
 
-/** Evidence rows with one measurement set; the others not measured. */
+/** Nothing measured. */
+const NONE: Evidence = {
+  line_noise_log_uv: null,
+  ecg_locked_log_uv: null,
+  hv_delta_log_ratio: null,
+  isolated_transients: null,
+  lateralized_spikes: null,
+  slow_excess: null,
+  alpha_deficit: null,
+};
+
+/** Evidence rows with one measurement set (`evidence`), the finding `kind` stated where `stated`. */
 function rows(
   values: number[],
   stated: boolean[],
   kind = 'artifact_line_noise',
+  evidence: keyof Evidence = 'line_noise_log_uv',
 ): { evidence: Evidence; stated: Set<string> }[] {
   return values.map((v, i) => ({
-    evidence: {
-      line_noise_log_uv: v,
-      ecg_locked_log_uv: null,
-      hv_delta_log_ratio: null,
-      isolated_transients: null,
-      lateralized_spikes: null,
-      slow_excess: null,
-      alpha_deficit: null,
-    },
+    evidence: { ...NONE, [evidence]: v },
     stated: new Set(stated[i] ? [kind] : []),
   }));
 }
@@ -55,7 +59,7 @@ test('fitted: 0.5 at the threshold, 0.9 at the median of the stating reports; to
   const k = cal.kinds.artifact_line_noise;
   assert.ok(k);
   assert.equal(k.threshold, 1);
-  const base = { ...rows([0], [false])[0].evidence, line_noise_log_uv: null };
+  const base = NONE;
   const p = (v: number) =>
     applyCalibration(cal, { ...base, line_noise_log_uv: v }, { artifact_line_noise: 0.1 });
   assert.equal(p(k.threshold).artifact_line_noise, 0.5);
@@ -80,15 +84,9 @@ test('fitted: 0.5 at the threshold, 0.9 at the median of the stating reports; to
 test('focal discharges: the measurement only adds to the head, never takes its finding away', () => {
   const values = [0, 0, 0.01, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3];
   const stated = values.map((v) => v > 0.03);
-  const cal = fitCalibration(
-    rows(values, stated, 'focal_epileptiform').map((r) => ({
-      ...r,
-      evidence: { ...r.evidence, lateralized_spikes: r.evidence.line_noise_log_uv, line_noise_log_uv: null },
-    })),
-    2,
-  );
+  const cal = fitCalibration(rows(values, stated, 'focal_epileptiform', 'lateralized_spikes'), 2);
   assert.ok(cal.kinds.focal_epileptiform);
-  const ev = { ...rows([0], [false])[0].evidence, line_noise_log_uv: null };
+  const ev = NONE;
   // the head sure, the detector quiet (e.g. discharges it does not separate): the head's stays
   assert.equal(
     applyCalibration(cal, { ...ev, lateralized_spikes: 0 }, { focal_epileptiform: 0.9 }).focal_epileptiform,
@@ -104,25 +102,11 @@ test('focal discharges: the measurement only adds to the head, never takes its f
 test('a calibrated abnormal finding raises the abnormal probability, never lowers it', () => {
   const values = [0, 0.1, 0.1, 0.2, 0.9, 1.1, 1.3, 1.4];
   const stated = values.map((v) => v > 0.5);
-  const cal = fitCalibration(
-    rows(values, stated, 'focal_slowing').map((r) => ({
-      ...r,
-      evidence: { ...r.evidence, slow_excess: r.evidence.line_noise_log_uv, line_noise_log_uv: null },
-    })),
-    2,
-  );
+  const cal = fitCalibration(rows(values, stated, 'focal_slowing', 'slow_excess'), 2);
   assert.ok(cal.kinds.focal_slowing);
-  const ev = rows([0], [false])[0].evidence;
-  const out = applyCalibration(
-    cal,
-    { ...ev, line_noise_log_uv: null, slow_excess: 1.3 },
-    { focal_slowing: 0.1, abnormal: 0.2 },
-  );
+  const ev = NONE;
+  const out = applyCalibration(cal, { ...ev, slow_excess: 1.3 }, { focal_slowing: 0.1, abnormal: 0.2 });
   assert.ok(out.focal_slowing > 0.85 && out.abnormal === out.focal_slowing);
-  const low = applyCalibration(
-    cal,
-    { ...ev, line_noise_log_uv: null, slow_excess: 0 },
-    { focal_slowing: 0.1, abnormal: 0.7 },
-  );
+  const low = applyCalibration(cal, { ...ev, slow_excess: 0 }, { focal_slowing: 0.1, abnormal: 0.7 });
   assert.equal(low.abnormal, 0.7);
 });

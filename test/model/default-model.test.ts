@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ABNORMAL_KINDS } from '../../src/clinical/findings.js';
 import { celmReportToText } from '../../src/clinical/sections.js';
-import { writeRecordingEdf } from '../../src/datasets/synth/edf.js';
 import { findSpec } from '../../src/datasets/synth/spec.js';
 import { labelReport } from '../../src/eval/clinical/index.js';
 import { celm } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/shared.js';
+import { writeSynthEdf } from '../helpers/synth-edf.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const model = join(repoRoot, 'models', 'default');
@@ -162,12 +162,7 @@ test('default model: line noise and the ECG artifact are measured, decided by th
   spec.artifacts.lineNoiseUv = 5;
   spec.artifacts.ecgInEegUv = 12;
   const edf = join(dir, 'artifacts.edf');
-  writeRecordingEdf(
-    spec,
-    edf,
-    { labelStyle: 'tuh-ref', equipment: 'test', prefilter: 'HP:0.5Hz LP:70Hz' },
-    { code: 'T1', sex: 'F', birthdate: '1990-01-01', admincode: 'S1', technician: 'X' },
-  );
+  writeSynthEdf(spec, edf);
   const { text, json } = draft(edf);
   const m = json.measured.recordings[0] as unknown as {
     line_noise: { hz: number; max_uv: number };

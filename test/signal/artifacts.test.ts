@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeRecordingEdf } from '../../src/datasets/synth/edf.js';
 import { SignalSynth } from '../../src/datasets/synth/generate.js';
 import { findSpec, type RecordingSpec } from '../../src/datasets/synth/spec.js';
 import { EdfReader } from '../../src/formats/edf/index.js';
@@ -15,15 +14,14 @@ import { measureArtifacts, rPeaks } from '../../src/signal/artifacts.js';
 import { preprocessRecording } from '../../src/signal/index.js';
 import { hyperventilationInterval, hyperventilationResponse } from '../../src/signal/procedures.js';
 import { MEASURES_FILE, recordingMeasures } from '../../src/signal/recording-measures.js';
+import { writeSynthEdf } from '../helpers/synth-edf.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('celm-artifacts-test-');
-const site = { labelStyle: 'tuh-ref' as const, equipment: 'test', prefilter: 'HP:0.5Hz LP:70Hz' };
-const patient = { code: 'T1', sex: 'F' as const, birthdate: '1990-01-01', admincode: 'S1', technician: 'X' };
 
 function write(spec: RecordingSpec, name: string): string {
   const path = join(dir, name);
-  writeRecordingEdf(spec, path, site, patient);
+  writeSynthEdf(spec, path);
   return path;
 }
 

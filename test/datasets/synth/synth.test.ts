@@ -15,22 +15,20 @@ import {
   parseDuration,
   rewordedReports,
 } from '../../../src/datasets/synth/corpus.js';
-import { writeRecordingEdf } from '../../../src/datasets/synth/edf.js';
 import { findChannel } from '../../../src/datasets/synth/figures.js';
 import { findSpec, type RecordingSpec } from '../../../src/datasets/synth/spec.js';
 import { bandPower, welch } from '../../../src/datasets/synth/spectrum.js';
 import { labelReport } from '../../../src/eval/clinical/labeler.js';
 import { EdfReader } from '../../../src/formats/edf/index.js';
 import { repoRoot } from '../../helpers/shared.js';
+import { writeSynthEdf } from '../../helpers/synth-edf.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const dir = tempDir('celm-synth-test-');
-const site = { labelStyle: 'tuh-ref' as const, equipment: 'test', prefilter: 'HP:0.5Hz LP:70Hz' };
-const patient = { code: 'T1', sex: 'F' as const, birthdate: '1990-01-01', admincode: 'S1', technician: 'X' };
 
 function write(spec: RecordingSpec, name: string): EdfReader {
   const path = join(dir, name);
-  writeRecordingEdf(spec, path, site, patient);
+  writeSynthEdf(spec, path);
   const r = EdfReader.open(path);
   assert.deepEqual(r.warnings, [], `${name}: reader warnings`);
   return r;
