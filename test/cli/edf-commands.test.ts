@@ -1,5 +1,6 @@
 /** `celm info`, `celm export` and `celm anonymize` as a user runs them. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { EdfReader } from '../../src/formats/edf/index.js';
 import { readNpy } from '../../src/formats/npy.js';
 import { validEdf } from '../formats/edf/build.js';
 import { celm } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -152,4 +154,20 @@ test('celm anonymize: identifying fields replaced, data bytes unchanged, input n
   assert.equal(b.header.startDateTime, '1985-01-01T12:57:02');
   assert.equal(b.header.recording?.startdate, null);
   b.close();
+});
+
+test('a reader that stops early (celm export ... | head -1) ends celm quietly with status 0', () => {
+  const edf = join(repoRoot, 'data', 'demo', '64280360', 's001_2013_09_23', '64280360_s001_t000.edf');
+  // pipefail: the status is celm's, not head's
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -o pipefail; "${process.execPath}" "${join(repoRoot, 'bin', 'celm.js')}" export "${edf}" --format csv | head -1`,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
+  assert.equal(r.stderr, '', r.stderr);
 });
