@@ -102,6 +102,26 @@ export function factViolations(
   return v;
 }
 
+/**
+ * How far the duration and heart rate a description states are from the measured ones, in [0, 0.5):
+ * a tie-breaker below one violation, so that among candidates that contradict the facts equally the
+ * sentence-by-sentence guide keeps the nearest numbers (the decoder does not read durations from the
+ * EEG; its samples spread around them).
+ */
+export function factDistance(section: string, text: string, facts: MeasuredFacts): number {
+  if (section !== 'EEG DESCRIPTION/DETAILS') return 0;
+  let d = 0;
+  const dur = DURATION.exec(text);
+  if (dur && facts.minutes)
+    d += Math.min(
+      1,
+      Math.abs(Number(dur[1]) * (/hour/i.test(dur[2]) ? 60 : 1) - facts.minutes) / facts.minutes,
+    );
+  const hr = HEART_RATE.exec(text);
+  if (hr && facts.heartRateBpm) d += Math.min(1, Math.abs(Number(hr[1]) - facts.heartRateBpm) / 30);
+  return d / 4.01;
+}
+
 /** Abnormal findings an impression must not state when the head is sure they are absent. */
 const IMPRESSION_KINDS: readonly FindingKind[] = [
   'focal_epileptiform',

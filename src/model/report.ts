@@ -22,7 +22,7 @@ import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
-import { type MeasuredFacts, violations } from './guide.js';
+import { factDistance, type MeasuredFacts, violations } from './guide.js';
 import { unknownWords } from './lexicon.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
@@ -290,7 +290,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
         {
           score: (t) => {
             const x = tok.decode(t).trim();
-            return garbled(x) ? Number.POSITIVE_INFINITY : contradictions(x);
+            return garbled(x) ? Number.POSITIVE_INFINITY : contradictions(x) + factDistance(name, x, facts);
           },
           endsSentence: (t) => sentenceEnds.has(t),
           minLogp: MIN_TOKEN_LOGP,

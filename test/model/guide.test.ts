@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/datasets/synth/prng.js';
 import { DEFAULT_GENERATE, generate, type NextLogits, recomputing } from '../../src/model/generate.js';
-import { violations } from '../../src/model/guide.js';
+import { factDistance, violations } from '../../src/model/guide.js';
 import { guideBySentence } from '../../src/model/sentence-guide.js';
 
 test('a confident finding left out, or a confidently absent one stated, is a violation', () => {
@@ -83,4 +83,14 @@ test('numbers that contradict the measured duration, heart rate or PDR are viola
   assert.equal(violations(bg, 'There is a well-formed 7.5 Hz posterior dominant rhythm.', {}, {}, facts), 1);
   // nothing measured, nothing checked
   assert.equal(violations(bg, 'There is a well-formed 7.5 Hz posterior dominant rhythm.', {}, {}, {}), 0);
+});
+
+test('the distance of stated numbers from the measured ones breaks ties, below one violation', () => {
+  const facts = { minutes: 20, heartRateBpm: 70 };
+  const desc = 'EEG DESCRIPTION/DETAILS';
+  const at = (text: string) => factDistance(desc, text, facts);
+  assert.equal(at('A 20-minute EEG was recorded. HR: 70 bpm.'), 0);
+  assert.ok(at('A 32-minute EEG was recorded.') < at('A 35-minute EEG was recorded.'));
+  assert.ok(at('A 90-minute EEG was recorded. HR: 20 bpm.') < 0.5);
+  assert.equal(factDistance('SLEEP', 'A 35-minute nap.', facts), 0);
 });
