@@ -136,20 +136,6 @@ const IMPRESSION_KINDS: readonly FindingKind[] = [
   'photoparoxysmal_response',
 ];
 
-/** Findings of `section` the probabilities say should be stated (p >= o.present) that `text` leaves out. */
-export function unstated(
-  section: string,
-  text: string,
-  probs: Record<string, number>,
-  o: GuideOptions = DEFAULT_GUIDE,
-): FindingKind[] {
-  const said = labelReport(`${section}: ${text}`);
-  const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
-  return (SECTION_KINDS[section as CelmSectionName] ?? []).filter(
-    (k) => (probs[k] ?? 0) >= o.present && !stated.has(k),
-  );
-}
-
 /**
  * Violations of `text` (one section) against the head's probabilities: confident findings of the
  * section left out plus confidently absent ones stated; for the impression, a normal/abnormal verdict

@@ -20,3 +20,11 @@ export function copyInto(
   }
   for (let k = from; k < to; k++) dst[at + k - from] = src[k];
 }
+
+/** The median of v (the mean of the middle two for an even count); NaN when empty. */
+export function median(v: number[]): number {
+  if (v.length === 0) return Number.NaN;
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

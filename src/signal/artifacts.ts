@@ -10,6 +10,7 @@
  * package reads EEG this way.
  */
 import type { EdfReader } from '../formats/edf/index.js';
+import { median } from './arrays.js';
 import { CELM_CHANNELS, mapToCelm, parseLabel } from './channels.js';
 
 export interface LineNoise {
@@ -122,7 +123,7 @@ function lineNoise(reader: EdfReader, eeg: Channel[], starts: number[], len: num
  */
 export function goertzelAmplitude(x: Float32Array, f: number): number {
   const n = x.length;
-  const w = (2 * Math.PI * f) as number;
+  const w = 2 * Math.PI * f;
   let re = 0;
   let im = 0;
   let sw = 0;
@@ -278,13 +279,6 @@ export function rPeaks(x: Float32Array, fs: number): number[] {
     peaks.push(k);
   }
   return peaks;
-}
-
-function median(v: number[]): number {
-  if (!v.length) return Number.NaN;
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;

@@ -15,6 +15,7 @@ import { ELECTRODE_LOCATION } from '../clinical/findings.js';
 import { CelmError } from '../errors.js';
 import type { EdfReader } from '../formats/edf/index.js';
 import { microvoltFactor } from '../formats/edf/index.js';
+import { median } from './arrays.js';
 import { CELM_CHANNELS, mapToCelm, type ParsedLabel } from './channels.js';
 import { pipelineKernel } from './filter.js';
 import { type Lane, type LaneSpec, LocalLane, RemoteLane } from './lanes.js';
@@ -330,13 +331,6 @@ export function eyesClosedIntervals(
     out.push([a.onset, stop]);
   });
   return out;
-}
-
-function median(v: number[]): number {
-  if (v.length === 0) return Number.NaN;
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface Group {

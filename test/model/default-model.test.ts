@@ -13,7 +13,7 @@ import { findSpec } from '../../src/datasets/synth/spec.js';
 import { labelReport } from '../../src/eval/clinical/index.js';
 import { celm } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/shared.js';
-import { writeSynthEdf } from '../helpers/synth-edf.js';
+import { writeSynthEdf } from '../helpers/synth-recording.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const model = join(repoRoot, 'models', 'default');

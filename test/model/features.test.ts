@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SignalSynth } from '../../src/datasets/synth/generate.js';
 import { findSpec, type RecordingSpec } from '../../src/datasets/synth/spec.js';
 import {
   featuresPerChannel,
@@ -15,6 +14,7 @@ import {
 } from '../../src/model/features.js';
 import { CELM_CHANNELS } from '../../src/signal/channels.js';
 import { BAND_NAMES, BANDS, bandPower, Welch } from '../../src/signal/spectral.js';
+import { celmSegments } from '../helpers/synth-recording.js';
 
 const C = CELM_CHANNELS.length;
 const L = 2000;
@@ -22,24 +22,20 @@ const L = 2000;
 /** Feature vectors [n, 22 * 14] of a spec rendered at 200 Hz (no encoder part). */
 function vectors(spec: RecordingSpec, version = 2): Float32Array {
   const F = featuresPerChannel(version);
-  const synth = new SignalSynth(spec);
-  const rows = CELM_CHANNELS.map((n) => synth.names.indexOf(n));
   const n = Math.floor((spec.duration * 200) / L);
   const out = new Float32Array(n * C * F);
   const welch = new Welch(200, 800);
   const psd = new Float64Array(welch.freqs.length);
   const mask = new Uint8Array(C).fill(1);
-  for (let s = 0; s < n; s++) {
-    const block = synth.render(s * L, L);
-    const x = new Float32Array(C * L);
+  let s = 0;
+  for (const { x } of celmSegments(spec)) {
     const bp = new Float32Array(C * 5);
-    for (const [c, r] of rows.entries()) {
-      x.set(block[r], c * L);
+    for (let c = 0; c < C; c++) {
       welch.psd(x.subarray(c * L, (c + 1) * L), psd);
       for (const [b, name] of BAND_NAMES.entries())
         bp[c * 5 + b] = bandPower(welch.freqs, psd, BANDS[name][0], BANDS[name][1]);
     }
-    segmentFeatures(x, bp, mask, out, s * C * F, version);
+    segmentFeatures(x, bp, mask, out, s++ * C * F, version);
   }
   return out;
 }

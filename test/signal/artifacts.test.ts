@@ -14,7 +14,7 @@ import { measureArtifacts, rPeaks } from '../../src/signal/artifacts.js';
 import { preprocessRecording } from '../../src/signal/index.js';
 import { hyperventilationInterval, hyperventilationResponse } from '../../src/signal/procedures.js';
 import { MEASURES_FILE, recordingMeasures } from '../../src/signal/recording-measures.js';
-import { writeSynthEdf } from '../helpers/synth-edf.js';
+import { writeSynthEdf } from '../helpers/synth-recording.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('celm-artifacts-test-');

@@ -5,34 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SignalSynth } from '../../src/datasets/synth/generate.js';
 import { findSpec, type RecordingSpec } from '../../src/datasets/synth/spec.js';
 import { CELM_CHANNELS } from '../../src/signal/channels.js';
 import { homologIndex } from '../../src/signal/spectral.js';
 import { detectTransients, type Transient } from '../../src/signal/transients.js';
+import { celmSegments } from '../helpers/synth-recording.js';
 
 const C = CELM_CHANNELS.length;
 const FS = 200;
-const L = 10 * FS;
 const HOMOLOG = homologIndex(CELM_CHANNELS);
 const ch = (name: string) => CELM_CHANNELS.indexOf(name as (typeof CELM_CHANNELS)[number]);
-
-/** Every 10-s segment of a spec rendered at 200 Hz, as [22, 2000] in CELM's channel order. */
-function* segments(spec: RecordingSpec): Generator<{ t0: number; x: Float32Array }> {
-  const synth = new SignalSynth(spec);
-  const rows = CELM_CHANNELS.map((n) => synth.names.indexOf(n));
-  for (let s = 0; (s + 1) * L <= spec.duration * FS; s++) {
-    const block = synth.render(s * L, L);
-    const x = new Float32Array(C * L);
-    for (const [c, r] of rows.entries()) x.set(block[r], c * L);
-    yield { t0: s * 10, x };
-  }
-}
 
 function detectAll(spec: RecordingSpec): (Transient & { t: number })[] {
   const mask = new Uint8Array(C).fill(1);
   const out: (Transient & { t: number })[] = [];
-  for (const { t0, x } of segments(spec))
+  for (const { t0, x } of celmSegments(spec))
     for (const e of detectTransients(x, C, mask, HOMOLOG)) out.push({ ...e, t: t0 + e.sample / FS });
   return out;
 }

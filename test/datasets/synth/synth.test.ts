@@ -21,7 +21,7 @@ import { bandPower, welch } from '../../../src/datasets/synth/spectrum.js';
 import { labelReport } from '../../../src/eval/clinical/labeler.js';
 import { EdfReader } from '../../../src/formats/edf/index.js';
 import { repoRoot } from '../../helpers/shared.js';
-import { writeSynthEdf } from '../../helpers/synth-edf.js';
+import { writeSynthEdf } from '../../helpers/synth-recording.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const dir = tempDir('celm-synth-test-');
