@@ -1,6 +1,8 @@
 /**
  * `celm calibrate`: fits the findings calibration (./calibration.ts) of a trained model on the
- * training split of its benchmark folder and writes `calibration.json` into the model folder.
+ * training split of its benchmark folder and writes `calibration.json` into the model folder, with
+ * `phrases.json`: the training reports' sentence openings per finding (./phrasebook.ts), which the
+ * guide offers the model for findings it leaves out.
  * Measures come from each preprocessed recording (measures.json, computed from the source file once);
  * segment vectors from the benchmark's embedding cache (the ones `celm train` computed).
  */
@@ -15,6 +17,7 @@ import { readSplit } from './data.js';
 import { recordingVectors } from './embed.js';
 import { buildLexicon } from './lexicon.js';
 import { loadModelDir } from './model-dir.js';
+import { buildPhrasebook } from './phrasebook.js';
 import { createRunner } from './runner.js';
 import { MODEL_FILES } from './train.js';
 
@@ -79,6 +82,10 @@ export async function calibrateModel(o: CalibrateOptions): Promise<Calibration> 
   if (!o.quiet) process.stderr.write('\n');
   const cal = fitCalibration(rows, meta.features_version);
   writeFileAtomic(join(files.dir, MODEL_FILES.calibration), `${JSON.stringify(cal, null, 2)}\n`);
+  writeFileAtomic(
+    join(files.dir, MODEL_FILES.phrases),
+    `${JSON.stringify(buildPhrasebook(items.map((it) => it.report_sections)), null, 1)}\n`,
+  );
   // models trained before celm train wrote the lexicon get it here, from the same reports
   if (!files.lexicon)
     writeFileAtomic(

@@ -9,6 +9,7 @@ import { CelmError } from '../errors.js';
 import type { Calibration } from './calibration.js';
 import { type EncoderConfig, encoderConfigHash } from './encoder.js';
 import type { Lexicon } from './lexicon.js';
+import type { Phrasebook } from './phrasebook.js';
 import { decodeSafetensors, type NamedArray } from './runtime/index.js';
 import { BpeTokenizer } from './tokenizer.js';
 import { MODEL_FILES, type ModelJson } from './train.js';
@@ -25,6 +26,8 @@ export interface ReportModelFiles {
   calibration: Calibration | null;
   /** The words of the training reports (lexicon.json), when the folder has them. */
   lexicon: ReadonlySet<string> | null;
+  /** Sentence openings per section and finding (phrases.json), when the folder has them. */
+  phrasebook: Phrasebook | null;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -108,7 +111,18 @@ export function loadModelDir(dirIn: string): ReportModelFiles {
       throw new CelmError('model', `${lexPath}: not a celm-lexicon file`);
     lexicon = new Set(lex.words);
   }
-  return { dir, meta, tokenizer, weights, encoder, trainedOn, calibration, lexicon };
+  const phrasesPath = join(dir, MODEL_FILES.phrases);
+  let phrasebook: Phrasebook | null = null;
+  if (existsSync(phrasesPath)) {
+    phrasebook = readJson(phrasesPath) as unknown as Phrasebook;
+    if (
+      phrasebook.format !== 'celm-phrasebook' ||
+      phrasebook.version !== 1 ||
+      typeof phrasebook.openings !== 'object'
+    )
+      throw new CelmError('model', `${phrasesPath}: not a celm-phrasebook version 1 file`);
+  }
+  return { dir, meta, tokenizer, weights, encoder, trainedOn, calibration, lexicon, phrasebook };
 }
 
 /** A short content digest of a weight map (cache keys change when the weights do). */

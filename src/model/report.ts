@@ -11,9 +11,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { FindingKind } from '../clinical/findings.js';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
+import { labelReport } from '../eval/clinical/labeler.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { type RecordingMeasures, recordingMeasures } from '../signal/recording-measures.js';
 import { applyCalibration, reportEvidence } from './calibration.js';
@@ -22,7 +24,7 @@ import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
-import { factDistance, type MeasuredFacts, violations } from './guide.js';
+import { DEFAULT_GUIDE, factDistance, type MeasuredFacts, SECTION_KINDS, violations } from './guide.js';
 import { unknownWords } from './lexicon.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
@@ -245,6 +247,11 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
     const next = runner.decoder(prefix);
+    // the section's findings the probabilities call, and the training reports' openings for each
+    const wanted = (SECTION_KINDS[name as keyof typeof SECTION_KINDS] ?? []).filter(
+      (f) => (probs[f] ?? 0) >= DEFAULT_GUIDE.present,
+    );
+    const book = files.phrasebook?.openings[name] ?? {};
     const gen = await generate(next, ids, eos, limit, banned);
     // the candidates with the fewest contradictions of the head (all of them without guidance); each
     // text is read by the labeler once
@@ -294,6 +301,16 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
           },
           endsSentence: (t) => sentenceEnds.has(t),
           minLogp: MIN_TOKEN_LOGP,
+          openings: (t) => {
+            const said = new Set(
+              labelReport(`${name}: ${tok.decode(t)}`)
+                .findings.filter((f) => f.polarity === 'present')
+                .map((f) => f.kind),
+            );
+            const missing = wanted.filter((f: FindingKind) => !said.has(f));
+            const lines = [...new Set(missing.flatMap((f) => book[f] ?? []))];
+            return lines.map((l) => tok.encode(` ${l}`));
+          },
         },
         banned,
       );

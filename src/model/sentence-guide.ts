@@ -9,6 +9,10 @@
  *
  *   context -> [greedy sentence | k - 1 samples] -> keep the least contradicting -> repeat until the
  *   kept candidate ends the section (or the token budget is spent)
+ *
+ * Before the section ends with a finding still left out, the model is also offered the openings the
+ * training reports use for it (`SentenceGuide.openings`): the opening is forced, the model writes the
+ * rest of the sentence, and it is kept only if it contradicts the findings less than ending does.
  */
 import type { Rng } from '../datasets/synth/prng.js';
 import { type Decoder, drawToken, type GenerateOptions, logSoftmax, penalize } from './generate.js';
@@ -20,10 +24,19 @@ export interface SentenceGuide {
   endsSentence(t: number): boolean;
   /** A sentence with a token less probable than this (log, untempered) is not a candidate. */
   minLogp: number;
+  /**
+   * Sentence openings (token ids) for what the text so far still leaves out (./phrasebook.ts). When
+   * the kept candidate would end the section with contradictions left, the model also continues each
+   * opening (greedy and one sample), and those sentences compete with the rest.
+   */
+  openings?(ids: number[]): number[][];
 }
 
 interface Rollout {
+  /** The sentence: the forced opening (if any), then the model's tokens. */
   ids: number[];
+  /** Tokens of the forced opening at the start of `ids`. */
+  lead: number;
   /** Smallest log-probability of a chosen token (./generate.ts Sampled.worst). */
   worst: number;
   /** The section ended (end token) within this sentence. */
@@ -46,27 +59,44 @@ export async function guideBySentence(
 ): Promise<number[]> {
   let text: number[] = [];
   while (text.length < o.maxTokens) {
-    const cands = await rollouts(dec, context, text, eos, o, Math.max(1, k), rng, guide, banned);
-    // only plausible candidates (after sampled sentences even the greedy row can derail); when none
-    // is, the greedy one
-    const ok = cands.map((c) => c.worst >= guide.minLogp);
-    const scores = cands.map((c, i) => (ok[i] ? guide.score([...text, ...c.ids]) : Number.POSITIVE_INFINITY));
-    const least = Math.min(...scores);
-    const best = Number.isFinite(least) ? scores.indexOf(least) : 0;
+    const cands = await rollouts(dec, context, text, [], eos, o, Math.max(1, k), rng, guide, banned);
+    let { best, score } = leastContradicting(cands, text, guide);
+    const ends = (c: Rollout) => c.ended || c.ids.length === c.lead;
+    if (ends(cands[best]) && score > 0 && guide.openings)
+      for (const lead of guide.openings(text)) {
+        const more = await rollouts(dec, context, text, lead, eos, o, 2, rng, guide, banned);
+        cands.push(...more.filter((c) => c.ids.length > c.lead));
+        ({ best, score } = leastContradicting(cands, text, guide));
+      }
     text = [...text, ...cands[best].ids];
-    if (cands[best].ended || cands[best].ids.length === 0) break;
+    if (ends(cands[best])) break;
   }
   return text;
 }
 
 /**
+ * The candidate whose text so far contradicts least; only plausible candidates (after sampled
+ * sentences even the greedy row can derail), and when none is, the first (greedy) one. Ties: the
+ * earlier candidate.
+ */
+function leastContradicting(cands: Rollout[], text: number[], guide: SentenceGuide) {
+  const scores = cands.map((c) =>
+    c.worst >= guide.minLogp ? guide.score([...text, ...c.ids]) : Number.POSITIVE_INFINITY,
+  );
+  const least = Math.min(...scores);
+  return Number.isFinite(least) ? { best: scores.indexOf(least), score: least } : { best: 0, score: least };
+}
+
+/**
  * Row 0 greedy, the others sampled at o.temperature; each row runs to a sentence end or the end token.
- * One decoding (key/value cache) of `k` rows that all start from context + text.
+ * One decoding (key/value cache) of `k` rows that all start from context + text + lead (a forced
+ * sentence opening, or none).
  */
 async function rollouts(
   dec: Decoder,
   context: number[],
   text: number[],
+  lead: number[],
   eos: number,
   o: GenerateOptions,
   k: number,
@@ -74,10 +104,15 @@ async function rollouts(
   guide: SentenceGuide,
   banned: ReadonlySet<number>,
 ): Promise<Rollout[]> {
-  const rows: Rollout[] = Array.from({ length: k }, () => ({ ids: [], ended: false, worst: 0 }));
+  const rows: Rollout[] = Array.from({ length: k }, () => ({
+    ids: [...lead],
+    lead: lead.length,
+    ended: false,
+    worst: 0,
+  }));
   // live candidates and their decoding rows
   let alive = rows.map((_, i) => ({ cand: i, row: i }));
-  const { decoding, logits: first } = await dec.start([...context, ...text], k);
+  const { decoding, logits: first } = await dec.start([...context, ...text, ...lead], k);
   try {
     for (let step = 0; alive.length; step++) {
       const logits =

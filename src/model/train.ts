@@ -142,6 +142,8 @@ export const MODEL_FILES = {
   calibration: 'calibration.json',
   /** Optional: the words of the training reports (./lexicon.ts). */
   lexicon: 'lexicon.json',
+  /** Optional: the training reports' sentence openings per finding (./phrasebook.ts), by `celm calibrate`. */
+  phrases: 'phrases.json',
 } as const;
 
 export interface ModelJson {

@@ -1,0 +1,100 @@
+/**
+ * Sentence openings of the training reports, by section and finding: "Intermittent electrode",
+ * "There is 60 Hz", "ECG artifact is". The decoder states an artifact only when a sample happens to
+ * offer it (it barely reads its conditioning for artifacts, docs/model.md), so when the findings say
+ * one is present and no candidate sentence states it, the sentence guide (./sentence-guide.ts) also
+ * lets the model continue these openings: the opening comes from how the training reports phrase the
+ * finding, the rest of the sentence (the channels, the side, the wording) from the model.
+ * Saved as `phrases.json` in the model folder by `celm calibrate`.
+ *
+ * An opening is kept when most training sentences that begin with it state the finding (precision at
+ * least MIN_PRECISION) and it names no side, so that the model, not the opening, picks the side.
+ */
+import type { FindingKind } from '../clinical/findings.js';
+import type { CelmReportSection } from '../clinical/sections.js';
+import { labelReport } from '../eval/clinical/labeler.js';
+import { SECTION_KINDS } from './guide.js';
+
+export interface Phrasebook {
+  format: 'celm-phrasebook';
+  version: 1;
+  /** section -> finding -> openings, best first. */
+  openings: Record<string, Partial<Record<FindingKind, string[]>>>;
+}
+
+/** Shortest and longest opening, in words. */
+const MIN_WORDS = 2;
+const MAX_WORDS = 4;
+/** Openings kept per finding. */
+const PER_KIND = 2;
+/** Of the sentences that begin with an opening, the share that must state its finding. */
+const MIN_PRECISION = 0.8;
+/** Openings seen fewer times than this are not kept. */
+const MIN_COUNT = 3;
+const SIDED = /\b(left|right|L|R)\b/i;
+
+/** Sentences of a section text (a sentence ends with . ! or ? before white space or the end). */
+export function sentencesOf(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The findings of `section` one sentence states as present. */
+function statedKinds(section: string, sentence: string): FindingKind[] {
+  const kinds = new Set<FindingKind>(SECTION_KINDS[section as keyof typeof SECTION_KINDS] ?? []);
+  return labelReport(`${section}: ${sentence}`)
+    .findings.filter((f) => f.polarity === 'present' && kinds.has(f.kind))
+    .map((f) => f.kind);
+}
+
+export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phrasebook {
+  // section -> opening -> { all: sentences beginning with it, kinds: of those, stating each finding }
+  const counts = new Map<string, Map<string, { all: number; kinds: Map<FindingKind, number> }>>();
+  for (const sections of reports)
+    for (const { section_name: section, section_text: text } of sections) {
+      if (!SECTION_KINDS[section as keyof typeof SECTION_KINDS]?.length) continue;
+      const bySection = counts.get(section) ?? new Map();
+      counts.set(section, bySection);
+      for (const sentence of sentencesOf(text)) {
+        const words = sentence.split(/\s+/);
+        const kinds = statedKinds(section, sentence);
+        for (let n = MIN_WORDS; n <= Math.min(MAX_WORDS, words.length - 1); n++) {
+          const opening = words.slice(0, n).join(' ');
+          const c = bySection.get(opening) ?? { all: 0, kinds: new Map<FindingKind, number>() };
+          bySection.set(opening, c);
+          c.all++;
+          for (const k of kinds) c.kinds.set(k, (c.kinds.get(k) ?? 0) + 1);
+        }
+      }
+    }
+  const openings: Phrasebook['openings'] = {};
+  for (const [section, bySection] of counts) {
+    const found: Partial<Record<FindingKind, { opening: string; score: number }[]>> = {};
+    for (const [opening, c] of bySection) {
+      if (SIDED.test(opening)) continue;
+      for (const [k, n] of c.kinds) {
+        if (n < MIN_COUNT || n / c.all < MIN_PRECISION) continue;
+        // frequent and precise first; among equals the shorter (more room for the model's wording)
+        const score = (n * n) / c.all - opening.split(' ').length * 1e-3;
+        found[k] = [...(found[k] ?? []), { opening, score }];
+      }
+    }
+    const kept: Partial<Record<FindingKind, string[]>> = {};
+    for (const [k, list] of Object.entries(found) as [FindingKind, { opening: string; score: number }[]][]) {
+      const chosen: string[] = [];
+      for (const { opening } of list.sort(
+        (a, b) => b.score - a.score || a.opening.localeCompare(b.opening),
+      )) {
+        // one of "Intermittent electrode" and "Intermittent electrode artifact": they lead to the same sentences
+        if (chosen.some((o) => opening.startsWith(`${o} `) || o.startsWith(`${opening} `))) continue;
+        chosen.push(opening);
+        if (chosen.length === PER_KIND) break;
+      }
+      kept[k] = chosen;
+    }
+    openings[section] = kept;
+  }
+  return { format: 'celm-phrasebook', version: 1, openings };
+}
