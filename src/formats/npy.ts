@@ -158,3 +158,33 @@ export function readNpy(path: string): NpyArray {
             : new Uint8Array(ab);
   return { dtype: descr, shape, data };
 }
+
+/** Reads rows of a C-order float32 .npy file by offset, never the whole file. */
+export class NpyRows {
+  readonly shape: number[];
+  private readonly fd: number;
+  private readonly dataOffset: number;
+  private readonly rowFloats: number;
+  constructor(readonly path: string) {
+    const h = readNpyHeader(path);
+    if (h.dtype !== '<f4' || h.fortranOrder)
+      throw new CelmError('npy', `${path}: expected float32 C-order data`);
+    this.shape = h.shape;
+    this.dataOffset = h.dataOffset;
+    this.fd = openSync(path, 'r');
+    this.rowFloats = this.shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+  get rows(): number {
+    return this.shape[0];
+  }
+  read(first: number, count: number): Float32Array {
+    const out = new Float32Array(count * this.rowFloats);
+    const bytes = Buffer.from(out.buffer);
+    const n = readSync(this.fd, bytes, 0, bytes.length, this.dataOffset + first * this.rowFloats * 4);
+    if (n !== bytes.length) throw new CelmError('npy', `${this.path}: truncated at row ${first}`);
+    return out;
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}

@@ -27,6 +27,8 @@ export const EVIDENCE_OF = {
   focal_epileptiform: 'lateralized_spikes',
   focal_slowing: 'slow_excess',
   asymmetry: 'alpha_deficit',
+  photoparoxysmal_response: 'photic_excess_trains',
+  lrda: 'rhythmic_delta_fraction',
 } as const satisfies Partial<Record<FindingKind, string>>;
 
 export type CalibratedKind = keyof typeof EVIDENCE_OF;
@@ -90,6 +92,8 @@ export function reportEvidence(
     line_noise_log_uv: most(measures.map((m) => (m.line_noise ? logUv(m.line_noise.max_uv) : null))),
     ecg_locked_log_uv: most(measures.map((m) => (m.ecg ? logUv(m.ecg.max_uv) : null))),
     hv_delta_log_ratio: most(measures.map((m) => m.hyperventilation?.delta_log_ratio)),
+    photic_excess_trains: most(measures.map((m) => m.photic?.excess_trains)),
+    rhythmic_delta_fraction: most(measures.map((m) => m.rhythmic_delta?.fraction)),
     isolated_transients: feature('log_isolated_transients'),
     lateralized_spikes: feature('log_lateralized_spikes'),
     slow_excess: feature('slow_excess'),

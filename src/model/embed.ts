@@ -5,10 +5,9 @@
  * 16 hex digits of its SHA-256, as in the preprocessing output) plus the embedder's key (encoder
  * weights hash, feature version, mode), so a new encoder or feature definition never reads stale vectors.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { CelmError } from '../errors.js';
-import { readNpy, readNpyHeader, writeNpy } from '../formats/npy.js';
+import { NpyRows, readNpy, writeNpy } from '../formats/npy.js';
 import { CELM_CHANNELS } from '../signal/channels.js';
 import { FEATURES_VERSION, featuresPerChannel, segmentFeatures } from './features.js';
 
@@ -40,36 +39,6 @@ export function cacheKey(
   featuresVersion: number,
 ): string {
   return `${input === 'features' ? 'none' : embedder?.key}-f${featuresVersion}-${input}`;
-}
-
-/** Reads rows of a C-order float32 .npy file by offset, never the whole file. */
-export class NpyRows {
-  readonly shape: number[];
-  private readonly fd: number;
-  private readonly dataOffset: number;
-  private readonly rowFloats: number;
-  constructor(readonly path: string) {
-    const h = readNpyHeader(path);
-    if (h.dtype !== '<f4' || h.fortranOrder)
-      throw new CelmError('npy', `${path}: expected float32 C-order data`);
-    this.shape = h.shape;
-    this.dataOffset = h.dataOffset;
-    this.fd = openSync(path, 'r');
-    this.rowFloats = this.shape.slice(1).reduce((a, b) => a * b, 1);
-  }
-  get rows(): number {
-    return this.shape[0];
-  }
-  read(first: number, count: number): Float32Array {
-    const out = new Float32Array(count * this.rowFloats);
-    const bytes = Buffer.from(out.buffer);
-    const n = readSync(this.fd, bytes, 0, bytes.length, this.dataOffset + first * this.rowFloats * 4);
-    if (n !== bytes.length) throw new CelmError('npy', `${this.path}: truncated at row ${first}`);
-    return out;
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
 }
 
 export type EmbedProgress = (done: number, total: number) => void;

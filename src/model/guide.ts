@@ -49,6 +49,22 @@ export interface GuideOptions {
   present: number;
   /** A finding with probability at most this should not be. */
   absent: number;
+  /**
+   * Findings whose value is a decision score (./calibration.ts: 0.5 at the threshold with the best F1
+   * on the training reports): stated at 0.5 or more, not stated below, with no unsure band between.
+   */
+  decided?: ReadonlySet<string>;
+}
+
+/** Should `kind` be stated (true), not stated (false), or either (null), at probability `p`? */
+export function expected(
+  kind: string,
+  p: number | undefined,
+  o: GuideOptions = DEFAULT_GUIDE,
+): boolean | null {
+  if (p === undefined) return null;
+  if (o.decided?.has(kind)) return p >= 0.5;
+  return p >= o.present ? true : p <= o.absent ? false : null;
 }
 
 export const DEFAULT_GUIDE: GuideOptions = { present: 0.6, absent: 0.4 };
@@ -63,6 +79,8 @@ export interface MeasuredFacts {
   heartRateBpm?: number;
   /** Posterior dominant rhythm (preprocessing's eyes-closed occipital peak). */
   pdrHz?: number;
+  /** Mains frequency of the line noise (50 or 60 Hz, the larger before the notch). */
+  lineHz?: number;
 }
 
 /** How far a stated number may be from the measured one. */
@@ -74,8 +92,10 @@ const FACT_TOLERANCE = {
 
 const DURATION = /\b(\d+(?:\.\d+)?)[- ](minutes?|hours?)\b/i;
 const HEART_RATE = /\b(?:HR:?|heart rate(?: of| was)?)\s*(\d+)\s*(?:bpm|beats)/i;
+/** "60 Hz line noise", "50 Hz artifact" (the mains), as the description states it. */
+const MAINS = /\b(50|60)[- ]?Hz\b(?=[^.]*\b(?:line|mains|noise|artifact|interference)\b)/i;
 
-/** Numbers of `text` (one section) that contradict the measured facts. */
+/** Numbers of `text` (one section) that contradict the measured facts (duration, heart rate, mains, PDR). */
 export function factViolations(
   section: string,
   text: string,
@@ -96,6 +116,8 @@ export function factViolations(
       Math.abs(Number(hr[1]) - facts.heartRateBpm) > FACT_TOLERANCE.heartRateBpm
     )
       v++;
+    const mains = MAINS.exec(text);
+    if (mains && facts.lineHz !== undefined && Number(mains[1]) !== facts.lineHz) v++;
   }
   if (section === 'BACKGROUND ACTIVITY' && pdrHz !== null && facts.pdrHz !== undefined)
     if (Math.abs(pdrHz - facts.pdrHz) > FACT_TOLERANCE.pdrHz) v++;
@@ -155,17 +177,15 @@ export function violations(
   const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
   let v = 0;
   for (const k of SECTION_KINDS[section as CelmSectionName] ?? []) {
-    const p = probs[k];
-    if (p === undefined) continue;
-    if (p >= o.present && !stated.has(k)) v++;
-    else if (p <= o.absent && stated.has(k)) v++;
+    const want = expected(k, probs[k], o);
+    if (want !== null && want !== stated.has(k)) v++;
   }
   if (section === 'IMPRESSION/INTERPRETATION') {
     if (probs.abnormal !== undefined && said.abnormal !== null) {
       if (probs.abnormal >= o.present && !said.abnormal) v++;
       else if (probs.abnormal <= o.absent && said.abnormal) v++;
     }
-    for (const k of IMPRESSION_KINDS) if (stated.has(k) && (probs[k] ?? 1) <= o.absent) v++;
+    for (const k of IMPRESSION_KINDS) if (stated.has(k) && expected(k, probs[k], o) === false) v++;
   }
   for (const f of said.findings) {
     const want = sides[f.kind as keyof FindingSides];

@@ -15,16 +15,19 @@ import type { CelmReportSection } from '../clinical/sections.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { SECTION_KINDS } from './guide.js';
 
+/** What a sentence can state: a finding of its section, or an abnormal verdict in the impression. */
+type Said = FindingKind | 'abnormal';
+
 export interface Phrasebook {
   format: 'celm-phrasebook';
   version: 1;
-  /** section -> finding -> openings, best first. */
-  openings: Record<string, Partial<Record<FindingKind, string[]>>>;
+  /** section -> finding (or the impression's "abnormal" verdict) -> openings, best first. */
+  openings: Record<string, Partial<Record<Said, string[]>>>;
 }
 
 /** Shortest and longest opening, in words. */
 const MIN_WORDS = 2;
-const MAX_WORDS = 4;
+const MAX_WORDS = 8;
 /** Openings kept per finding. */
 const PER_KIND = 2;
 /** Of the sentences that begin with an opening, the share that must state its finding. */
@@ -41,20 +44,25 @@ export function sentencesOf(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The findings of `section` one sentence states as present. */
-function statedKinds(section: string, sentence: string): FindingKind[] {
+const IMPRESSION = 'IMPRESSION/INTERPRETATION';
+
+/** The findings of `section` one sentence states as present, and an impression's abnormal verdict. */
+function statedKinds(section: string, sentence: string): Said[] {
   const kinds = new Set<FindingKind>(SECTION_KINDS[section as keyof typeof SECTION_KINDS] ?? []);
-  return labelReport(`${section}: ${sentence}`)
-    .findings.filter((f) => f.polarity === 'present' && kinds.has(f.kind))
+  const said = labelReport(`${section}: ${sentence}`);
+  const out: Said[] = said.findings
+    .filter((f) => f.polarity === 'present' && kinds.has(f.kind))
     .map((f) => f.kind);
+  if (section === IMPRESSION && said.abnormal === true) out.push('abnormal');
+  return out;
 }
 
 export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phrasebook {
   // section -> opening -> { all: sentences beginning with it, kinds: of those, stating each finding }
-  const counts = new Map<string, Map<string, { all: number; kinds: Map<FindingKind, number> }>>();
+  const counts = new Map<string, Map<string, { all: number; kinds: Map<Said, number> }>>();
   for (const sections of reports)
     for (const { section_name: section, section_text: text } of sections) {
-      if (!SECTION_KINDS[section as keyof typeof SECTION_KINDS]?.length) continue;
+      if (!SECTION_KINDS[section as keyof typeof SECTION_KINDS]?.length && section !== IMPRESSION) continue;
       const bySection = counts.get(section) ?? new Map();
       counts.set(section, bySection);
       for (const sentence of sentencesOf(text)) {
@@ -62,7 +70,7 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
         const kinds = statedKinds(section, sentence);
         for (let n = MIN_WORDS; n <= Math.min(MAX_WORDS, words.length - 1); n++) {
           const opening = words.slice(0, n).join(' ');
-          const c = bySection.get(opening) ?? { all: 0, kinds: new Map<FindingKind, number>() };
+          const c = bySection.get(opening) ?? { all: 0, kinds: new Map<Said, number>() };
           bySection.set(opening, c);
           c.all++;
           for (const k of kinds) c.kinds.set(k, (c.kinds.get(k) ?? 0) + 1);
@@ -71,18 +79,19 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
     }
   const openings: Phrasebook['openings'] = {};
   for (const [section, bySection] of counts) {
-    const found: Partial<Record<FindingKind, { opening: string; score: number }[]>> = {};
+    const found: Partial<Record<Said, { opening: string; score: number }[]>> = {};
     for (const [opening, c] of bySection) {
       if (SIDED.test(opening)) continue;
       for (const [k, n] of c.kinds) {
         if (n < MIN_COUNT || n / c.all < MIN_PRECISION) continue;
-        // frequent and precise first; among equals the shorter (more room for the model's wording)
-        const score = (n * n) / c.all - opening.split(' ').length * 1e-3;
+        // frequent and precise first; among equals the longer: the model takes over where the
+        // training reports' wording parts (the channel, the side), not mid-phrase where it drifts
+        const score = (n * n) / c.all + opening.split(' ').length * 1e-3;
         found[k] = [...(found[k] ?? []), { opening, score }];
       }
     }
-    const kept: Partial<Record<FindingKind, string[]>> = {};
-    for (const [k, list] of Object.entries(found) as [FindingKind, { opening: string; score: number }[]][]) {
+    const kept: Partial<Record<Said, string[]>> = {};
+    for (const [k, list] of Object.entries(found) as [Said, { opening: string; score: number }[]][]) {
       const chosen: string[] = [];
       for (const { opening } of list.sort(
         (a, b) => b.score - a.score || a.opening.localeCompare(b.opening),

@@ -24,7 +24,15 @@ import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
-import { DEFAULT_GUIDE, factDistance, type MeasuredFacts, SECTION_KINDS, violations } from './guide.js';
+import {
+  DEFAULT_GUIDE,
+  expected,
+  factDistance,
+  type GuideOptions,
+  type MeasuredFacts,
+  SECTION_KINDS,
+  violations,
+} from './guide.js';
 import { unknownWords } from './lexicon.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
@@ -91,6 +99,10 @@ export interface MeasuredValues {
     ecg_artifact: { max_uv: number; max_channel: string; heart_rate_bpm: number } | null;
     /** Central delta build-up over an annotated hyperventilation (src/signal/procedures.ts). */
     hyperventilation: { start_s: number; end_s: number; delta_log_ratio: number } | null;
+    /** Annotated flash trains with a generalized discharge, and how many would by chance. */
+    photic: { trains: number; provoked_trains: number; expected_trains: number } | null;
+    /** Share of segments with lateralized rhythmic delta (src/signal/rhythmic-delta.ts). */
+    rhythmic_delta: { fraction: number; max_channel: string | null } | null;
   }[];
 }
 
@@ -227,6 +239,8 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     : '';
 
   const opts: GenerateOptions = { ...DEFAULT_GENERATE, ...req.generate };
+  // calibrated findings are decided at 0.5, the head's have an unsure band (./guide.ts)
+  const guide: GuideOptions = { ...DEFAULT_GUIDE, decided: new Set(Object.keys(calibrated)) };
   const eos = tok.tokenId('<eos>');
   const banned = new Set<number>();
   for (let id = 0; id < tok.vocabSize; id++) if (tok.isSpecial(id) && id !== eos) banned.add(id);
@@ -249,7 +263,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const next = runner.decoder(prefix);
     // the section's findings the probabilities call, and the training reports' openings for each
     const wanted = (SECTION_KINDS[name as keyof typeof SECTION_KINDS] ?? []).filter(
-      (f) => (probs[f] ?? 0) >= DEFAULT_GUIDE.present,
+      (f) => expected(f, probs[f], guide) === true,
     );
     const book = files.phrasebook?.openings[name] ?? {};
     const gen = await generate(next, ids, eos, limit, banned);
@@ -259,7 +273,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const contradictions = (x: string) => {
       let v = seen.get(x);
       if (v === undefined) {
-        v = violations(name, x, probs, sides, facts);
+        v = violations(name, x, probs, sides, facts, guide);
         seen.set(x, v);
       }
       return v;
@@ -301,15 +315,18 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
           },
           endsSentence: (t) => sentenceEnds.has(t),
           minLogp: MIN_TOKEN_LOGP,
-          openings: (t) => {
-            const said = new Set(
-              labelReport(`${name}: ${tok.decode(t)}`)
-                .findings.filter((f) => f.polarity === 'present')
-                .map((f) => f.kind),
-            );
-            const missing = wanted.filter((f: FindingKind) => !said.has(f));
-            const lines = [...new Set(missing.flatMap((f) => book[f] ?? []))];
-            return lines.map((l) => tok.encode(` ${l}`));
+          openings: (t, ending) => {
+            const said = labelReport(`${name}: ${tok.decode(t)}`);
+            const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
+            // findings before the section ends; the verdict as the impression's first sentence
+            const missing: (FindingKind | 'abnormal')[] = ending ? wanted.filter((f) => !stated.has(f)) : [];
+            if (
+              !t.length &&
+              name === 'IMPRESSION/INTERPRETATION' &&
+              (probs.abnormal ?? 0) >= DEFAULT_GUIDE.present
+            )
+              missing.push('abnormal');
+            return [...new Set(missing.flatMap((f) => book[f] ?? []))].map((l) => tok.encode(` ${l}`));
           },
         },
         banned,
@@ -382,10 +399,23 @@ function measuredOf(
           delta_log_ratio: m.hyperventilation.delta_log_ratio,
         }
       : null,
+    photic: m.photic
+      ? {
+          trains: m.photic.trains,
+          provoked_trains: m.photic.provoked_trains,
+          expected_trains: m.photic.expected_trains,
+        }
+      : null,
+    rhythmic_delta: m.rhythmic_delta
+      ? { fraction: m.rhythmic_delta.fraction, max_channel: m.rhythmic_delta.max_channel }
+      : null,
   };
 }
 
-/** The numbers a draft must not contradict: total minutes, heart rate and PDR of the first recording that has them. */
+/**
+ * The numbers a draft must not contradict: total minutes, heart rate and PDR of the first recording
+ * that has them, the mains frequency of the recording with the most line noise.
+ */
 function measuredFacts(m: MeasuredValues): MeasuredFacts {
   const r = m.recordings;
   const facts: MeasuredFacts = { minutes: r.reduce((a, x) => a + x.duration_s, 0) / 60 };
@@ -393,6 +423,11 @@ function measuredFacts(m: MeasuredValues): MeasuredFacts {
   if (hr) facts.heartRateBpm = hr;
   const pdr = r.find((x) => x.pdr_hz !== null)?.pdr_hz;
   if (pdr) facts.pdrHz = pdr;
+  const noisiest = r.reduce<(typeof r)[number] | null>(
+    (a, x) => (x.line_noise && (!a?.line_noise || x.line_noise.max_uv > a.line_noise.max_uv) ? x : a),
+    null,
+  );
+  if (noisiest?.line_noise) facts.lineHz = noisiest.line_noise.hz;
   return facts;
 }
 
@@ -423,13 +458,15 @@ export function reportToMarkdown(r: DraftReport): string {
   }
   lines.push(
     '',
-    '| recording | line noise (before the notch) | ECG artifact (R-locked) | heart rate | hyperventilation delta build-up |',
+    '| recording | line noise (before the notch) | ECG artifact (R-locked) | heart rate | hyperventilation delta build-up | flash trains with generalized discharges | lateralized rhythmic delta |',
   );
-  lines.push('|---|---|---|---|---|');
+  lines.push('|---|---|---|---|---|---|---|');
   for (const m of r.measured.recordings) {
     const ln = m.line_noise;
     const ecg = m.ecg_artifact;
     const hv = m.hyperventilation;
+    const ph = m.photic;
+    const rd = m.rhythmic_delta;
     lines.push(
       `| ${m.file.split('/').pop()} | ${ln ? `${ln.max_uv.toFixed(1)} uV at ${ln.hz} Hz (${ln.max_channel})` : '-'} | ${
         ecg ? `${ecg.max_uv.toFixed(1)} uV (${ecg.max_channel})` : 'no ECG channel'
@@ -437,6 +474,10 @@ export function reportToMarkdown(r: DraftReport): string {
         hv
           ? `x${Math.exp(hv.delta_log_ratio).toFixed(1)} central delta, ${Math.round(hv.start_s)}-${Math.round(hv.end_s)} s`
           : 'no annotated HV'
+      } | ${ph ? `${ph.provoked_trains} of ${ph.trains} (${ph.expected_trains} by chance)` : 'no annotated photic'} | ${
+        rd
+          ? `${(rd.fraction * 100).toFixed(1)}% of segments${rd.max_channel ? ` (${rd.max_channel})` : ''}`
+          : '-'
       } |`,
     );
   }

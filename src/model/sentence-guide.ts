@@ -10,9 +10,11 @@
  *   context -> [greedy sentence | k - 1 samples] -> keep the least contradicting -> repeat until the
  *   kept candidate ends the section (or the token budget is spent)
  *
- * Before the section ends with a finding still left out, the model is also offered the openings the
- * training reports use for it (`SentenceGuide.openings`): the opening is forced, the model writes the
- * rest of the sentence, and it is kept only if it contradicts the findings less than ending does.
+ * Where no candidate meets the findings, the model is also offered the openings the training reports
+ * use for what is left out (`SentenceGuide.openings`, asked at each such sentence; the caller answers
+ * where they belong: findings before the section ends, the verdict as the impression's first
+ * sentence): the opening is forced, the model writes the rest of the sentence, and it is kept only if
+ * it contradicts the findings less than the model's own candidates do.
  */
 import type { Rng } from '../datasets/synth/prng.js';
 import { type Decoder, drawToken, type GenerateOptions, logSoftmax, penalize } from './generate.js';
@@ -25,12 +27,20 @@ export interface SentenceGuide {
   /** A sentence with a token less probable than this (log, untempered) is not a candidate. */
   minLogp: number;
   /**
-   * Sentence openings (token ids) for what the text so far still leaves out (./phrasebook.ts). When
-   * the kept candidate would end the section with contradictions left, the model also continues each
-   * opening (greedy and one sample), and those sentences compete with the rest.
+   * Sentence openings (token ids) for what the text so far (`ids`) still leaves out (./phrasebook.ts);
+   * `ending`: the best candidate would end the section. Asked when every candidate leaves
+   * contradictions; the model continues each opening (greedy and three samples), and those sentences
+   * compete with the rest.
    */
-  openings?(ids: number[]): number[][];
+  openings?(ids: number[], ending: boolean): number[][];
 }
+
+/**
+ * Continuations of each opening: the greedy one and samples. After an opening the model can drift
+ * into the sentence it knows best ("Intermittent 50 Hz line noise artifact is seen in the left
+ * temporal and ear derps."); with four rows one usually reads well.
+ */
+const OPENING_ROWS = 4;
 
 interface Rollout {
   /** The sentence: the forced opening (if any), then the model's tokens. */
@@ -58,13 +68,16 @@ export async function guideBySentence(
   banned: ReadonlySet<number> = new Set(),
 ): Promise<number[]> {
   let text: number[] = [];
+  // an opening's sentence ends where the reports' does ("... in several channels."), even when the
+  // section has said "channels" before: no repetition penalty (n-gram blocking stays)
+  const freely = { ...o, repetitionPenalty: 1 };
   while (text.length < o.maxTokens) {
     const cands = await rollouts(dec, context, text, [], eos, o, Math.max(1, k), rng, guide, banned);
     let { best, score } = leastContradicting(cands, text, guide);
     const ends = (c: Rollout) => c.ended || c.ids.length === c.lead;
-    if (ends(cands[best]) && score > 0 && guide.openings)
-      for (const lead of guide.openings(text)) {
-        const more = await rollouts(dec, context, text, lead, eos, o, 2, rng, guide, banned);
+    if (score > 0 && guide.openings)
+      for (const lead of guide.openings(text, ends(cands[best]))) {
+        const more = await rollouts(dec, context, text, lead, eos, freely, OPENING_ROWS, rng, guide, banned);
         cands.push(...more.filter((c) => c.ids.length > c.lead));
         ({ best, score } = leastContradicting(cands, text, guide));
       }

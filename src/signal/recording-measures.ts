@@ -1,7 +1,8 @@
 /**
  * Recording-level measurements beside the preprocessing output: line noise before the notch and the
- * R-locked ECG artifact (./artifacts.ts, from the source file), and the hyperventilation response
- * (./procedures.ts, from the annotations and the segments' band powers). Computed once per
+ * R-locked ECG artifact (./artifacts.ts, from the source file), the hyperventilation response and the
+ * discharges photic stimulation provokes (./procedures.ts, from the annotations and the segments), and
+ * lateralized rhythmic delta (./rhythmic-delta.ts). Computed once per
  * preprocessed recording and kept as `<preprocessed>/<id>/measures.json` (written atomically; a new
  * MEASURES_VERSION recomputes), so that training and `celm report` read the same numbers.
  */
@@ -9,16 +10,21 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CelmError } from '../errors.js';
 import { EdfReader } from '../formats/edf/index.js';
-import { readNpy } from '../formats/npy.js';
+import { NpyRows, readNpy } from '../formats/npy.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { type EcgArtifact, type LineNoise, measureArtifacts } from './artifacts.js';
 import {
   type HyperventilationResponse,
   hyperventilationInterval,
   hyperventilationResponse,
+  type PhoticResponse,
+  photicResponse,
+  photicTrains,
 } from './procedures.js';
+import { type RhythmicDelta, rhythmicDelta } from './rhythmic-delta.js';
 
-export const MEASURES_VERSION = 1;
+/** 2: photic response and rhythmic delta added. */
+export const MEASURES_VERSION = 2;
 export const MEASURES_FILE = 'measures.json';
 
 export interface RecordingMeasures {
@@ -27,6 +33,9 @@ export interface RecordingMeasures {
   ecg: EcgArtifact | null;
   /** Null without an annotated hyperventilation (or without segments in its windows). */
   hyperventilation: HyperventilationResponse | null;
+  /** Null without annotated flash trains (or without segments inside and away from them). */
+  photic: PhoticResponse | null;
+  rhythmic_delta: RhythmicDelta;
 }
 
 /**
@@ -52,26 +61,30 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
       `${preDir}: its source ${path} is gone or changed (index.json source.bytes ${idx.source.bytes}); give the file`,
     );
   const reader = EdfReader.open(path);
+  const segments = new NpyRows(join(preDir, 'segments.npy'));
   try {
     const art = measureArtifacts(reader);
-    const hv = hyperventilationInterval(reader.hasAnnotations ? reader.annotations : [], reader.duration);
-    let hyperventilation: HyperventilationResponse | null = null;
-    if (hv) {
-      const bandpower = readNpy(join(preDir, 'bandpower.npy')).data as Float32Array;
-      const starts = readNpy(join(preDir, 'segment_start.npy')).data as Float64Array;
-      const mask = readNpy(join(preDir, 'mask.npy')).data as Uint8Array;
-      hyperventilation = hyperventilationResponse(
-        hv,
-        bandpower,
-        starts,
-        mask,
-        idx.segment_samples / idx.sample_rate,
-      );
-    }
-    const m: RecordingMeasures = { version: MEASURES_VERSION, ...art, hyperventilation };
+    const annotations = reader.hasAnnotations ? reader.annotations : [];
+    const bandpower = readNpy(join(preDir, 'bandpower.npy')).data as Float32Array;
+    const starts = readNpy(join(preDir, 'segment_start.npy')).data as Float64Array;
+    const mask = readNpy(join(preDir, 'mask.npy')).data as Uint8Array;
+    const segSeconds = idx.segment_samples / idx.sample_rate;
+    const segment = (i: number) => segments.read(i, 1);
+    const hv = hyperventilationInterval(annotations, reader.duration);
+    const trains = photicTrains(annotations, reader.duration);
+    const m: RecordingMeasures = {
+      version: MEASURES_VERSION,
+      ...art,
+      hyperventilation: hv ? hyperventilationResponse(hv, bandpower, starts, mask, segSeconds) : null,
+      photic: trains.length
+        ? photicResponse(trains, starts, segSeconds, mask, segment, idx.sample_rate)
+        : null,
+      rhythmic_delta: rhythmicDelta(bandpower, starts.length, mask, segment, idx.sample_rate),
+    };
     writeFileAtomic(cached, `${JSON.stringify(m)}\n`);
     return m;
   } finally {
+    segments.close();
     reader.close();
   }
 }

@@ -36,6 +36,8 @@ const NONE: Evidence = {
   lateralized_spikes: null,
   slow_excess: null,
   alpha_deficit: null,
+  photic_excess_trains: null,
+  rhythmic_delta_fraction: null,
 };
 
 /** Evidence rows with one measurement set (`evidence`), the finding `kind` stated where `stated`. */

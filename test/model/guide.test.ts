@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/datasets/synth/prng.js';
 import { DEFAULT_GENERATE, generate, type NextLogits, recomputing } from '../../src/model/generate.js';
-import { factDistance, violations } from '../../src/model/guide.js';
+import { DEFAULT_GUIDE, expected, factDistance, violations } from '../../src/model/guide.js';
 import { guideBySentence } from '../../src/model/sentence-guide.js';
 
 test('a confident finding left out, or a confidently absent one stated, is a violation', () => {
@@ -19,6 +19,26 @@ test('a confident finding left out, or a confidently absent one stated, is a vio
   assert.equal(violations(epi, 'No epileptiform discharges were seen.', { focal_epileptiform: 0.5 }), 0);
   // findings of other sections do not count here
   assert.equal(violations('SLEEP', 'Sleep was not recorded.', sure), 0);
+});
+
+test('calibrated findings are decided at 0.5; the head has an unsure band', () => {
+  const desc = 'EEG DESCRIPTION/DETAILS';
+  const probs = { artifact_line_noise: 0.55, artifact_ecg: 0.45 };
+  const text =
+    'There is 60 Hz artifact in several channels. ECG artifact is seen in the temporal and ear derivations.';
+  // the head's 0.55 and 0.45 ask nothing
+  assert.equal(violations(desc, 'Eye blink artifact is seen in the frontal leads.', probs), 0);
+  assert.equal(violations(desc, text, probs), 0);
+  // decided: line noise must be stated, ECG must not
+  const decided = { ...DEFAULT_GUIDE, decided: new Set(['artifact_line_noise', 'artifact_ecg']) };
+  assert.equal(
+    violations(desc, 'Eye blink artifact is seen in the frontal leads.', probs, {}, {}, decided),
+    1,
+  );
+  assert.equal(violations(desc, text, probs, {}, {}, decided), 1);
+  assert.equal(expected('artifact_ecg', 0.45, decided), false);
+  assert.equal(expected('artifact_ecg', 0.45), null);
+  assert.equal(expected('artifact_ecg', undefined, decided), null);
 });
 
 test('the impression verdict follows a confident abnormal probability', () => {
@@ -69,6 +89,50 @@ test('sentence-guided decoding keeps the sentences that meet the findings, in th
   );
 });
 
+test('before a section ends with a finding left out, the model continues an opening for it', async () => {
+  // "line hum ." states the finding; the model never starts a sentence with "line" (a sentence with
+  // it is no candidate), but continues "line" with "hum ."
+  const W = ['<eos>', 'eye', 'line', 'hum', '.'];
+  const next: Record<string, Record<string, number>> = {
+    start: { eye: 3 },
+    eye: { '.': 5 },
+    line: { hum: 5 },
+    hum: { '.': 5 },
+    '.': { '<eos>': 3, eye: 0 },
+  };
+  const lm: NextLogits = async (seqs) =>
+    seqs.map((q) => Float32Array.from(W, (w) => next[q.length > 1 ? W[q[q.length - 1]] : 'start'][w] ?? -20));
+  const said = (ids: number[]) => ids.includes(3);
+  const asked: string[] = [];
+  const guide = {
+    score: (ids: number[]) => (said(ids) ? 0 : 1),
+    endsSentence: (t: number) => W[t] === '.',
+    minLogp: Math.log(0.002),
+    // as `celm report` answers for findings: only before the section ends
+    openings: (ids: number[], ending: boolean) => {
+      asked.push(`${ids.map((t) => W[t]).join(' ')}|${ending}`);
+      return ending && !said(ids) ? [[2]] : [];
+    },
+  };
+  const ids = await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), guide);
+  assert.equal(ids.map((t) => W[t]).join(' '), 'eye . line hum .');
+  // asked at each sentence that no candidate of the model's met; taken when the model wanted to end
+  // the section ("eye ." first, in the model's order)
+  assert.deepEqual(asked, ['|false', 'eye .|true']);
+  // an opening offered at the first sentence is taken there
+  const first = { ...guide, openings: (ids: number[]) => (said(ids) ? [] : [[2]]) };
+  assert.equal(
+    (await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), first)).map((t) => W[t]).join(' '),
+    'line hum .',
+  );
+  // without openings the finding stays out
+  const plain = { ...guide, openings: undefined };
+  assert.equal(
+    (await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), plain)).map((t) => W[t]).join(' '),
+    'eye .',
+  );
+});
+
 test('numbers that contradict the measured duration, heart rate or PDR are violations', () => {
   const facts = { minutes: 34.6, heartRateBpm: 72, pdrHz: 9.4 };
   const desc = 'EEG DESCRIPTION/DETAILS';
@@ -78,6 +142,11 @@ test('numbers that contradict the measured duration, heart rate or PDR are viola
   assert.equal(violations(desc, ok.replace('35-minute', '20-minute'), {}, {}, facts), 1);
   assert.equal(violations(desc, ok.replace('70 bpm', '90 bpm'), {}, {}, facts), 1);
   assert.equal(violations(desc, 'Routine EEG of 1.5 hours.', {}, {}, { minutes: 90 }), 0);
+  // the mains frequency of the line noise
+  const mains = { lineHz: 60 };
+  assert.equal(violations(desc, 'Intermittent 50 Hz line noise artifact is present.', {}, {}, mains), 1);
+  assert.equal(violations(desc, 'There is 60 Hz artifact in several channels.', {}, {}, mains), 0);
+  assert.equal(violations(desc, 'Photic stimulation at 1-30 Hz was performed.', {}, {}, { lineHz: 50 }), 0);
   const bg = 'BACKGROUND ACTIVITY';
   assert.equal(violations(bg, 'There is a well-formed 9.5 Hz posterior dominant rhythm.', {}, {}, facts), 0);
   assert.equal(violations(bg, 'There is a well-formed 7.5 Hz posterior dominant rhythm.', {}, {}, facts), 1);

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildPhrasebook, sentencesOf } from '../../src/model/phrasebook.js';
+
+const desc = (text: string) => [{ section_name: 'EEG DESCRIPTION/DETAILS', section_text: text }];
+
+test('sentences end at . ! ? followed by white space', () => {
+  assert.deepEqual(sentencesOf('A 20-minute EEG. 60 Hz noise at T3! Why? Done.'), [
+    'A 20-minute EEG.',
+    '60 Hz noise at T3!',
+    'Why?',
+    'Done.',
+  ]);
+  assert.deepEqual(sentencesOf('  '), []);
+});
+
+test('openings are the precise, frequent sentence starts of each finding, never naming a side', () => {
+  const reports = [
+    ...Array.from({ length: 6 }, (_, i) =>
+      desc(
+        `A ${20 + i}-minute EEG was recorded. Intermittent electrode artifact (electrode pops) at ${['T3', 'C4', 'O1'][i % 3]}.`,
+      ),
+    ),
+    ...Array.from({ length: 4 }, () => desc('There is 60 Hz line noise artifact in several channels.')),
+    // "There is" starts other sentences too: it is not precise
+    ...Array.from({ length: 4 }, () => desc('There is no sleep.')),
+    // "Intermittent" starts electrode and muscle sentences: not precise alone
+    ...Array.from({ length: 4 }, () =>
+      desc('Intermittent muscle artifact is present over the temporal regions.'),
+    ),
+    // a sided opening is never kept
+    ...Array.from({ length: 5 }, () => desc('Left temporal electrode artifact is seen.')),
+  ];
+  const pb = buildPhrasebook(reports);
+  assert.equal(pb.format, 'celm-phrasebook');
+  const o = pb.openings['EEG DESCRIPTION/DETAILS'];
+  // up to where the sentences part (the electrode), not further
+  assert.deepEqual(o.artifact_electrode, ['Intermittent electrode artifact (electrode pops) at']);
+  assert.deepEqual(o.artifact_line_noise, ['There is 60 Hz line noise artifact in']);
+  assert.deepEqual(o.artifact_muscle, ['Intermittent muscle artifact is present over the temporal']);
+  // sentences that state nothing (the recording's duration) give no openings
+  assert.equal(
+    Object.values(o).some((list) => list?.some((x) => x.startsWith('A '))),
+    false,
+  );
+  // seen fewer than three times: not kept
+  assert.equal(
+    buildPhrasebook(reports.slice(0, 2)).openings['EEG DESCRIPTION/DETAILS'].artifact_electrode,
+    undefined,
+  );
+});
