@@ -4,7 +4,8 @@
  * per channel of a 10-s segment tell it apart from focal polymorphic slowing and from the symmetric
  * delta of sleep:
  *   - lateralization: the channel's delta power against its homologous channel's (>= 2, ./spectral.ts
- *     band powers of the preprocessing);
+ *     band powers of the preprocessing), with its theta power not lateralized alike (< 1.5: sharp
+ *     periodic discharges, LPDs, carry theta too);
  *   - rhythmicity: the share of its 0.5-4 Hz power, whitened for delta's 1/f² fall, within 0.25 Hz of
  *     its peak (Hann-windowed DFT, 0.1-Hz bins). A sinusoid puts nearly all of it there; polymorphic
  *     delta, whose power spreads over the band, a fifth or less.
@@ -18,6 +19,12 @@ import { homologIndex } from './spectral.js';
 
 /** Delta power at least this many times the homologous channel's. */
 const LATERAL_RATIO = 2;
+/**
+ * Theta power under this many times the homologous channel's: a sinusoid adds nothing above 4 Hz,
+ * while lateralized periodic discharges (LPDs, sharp waves repeating at 0.5-2 Hz, whose harmonics make
+ * their delta spectrum look rhythmic too) carry their sharp components into theta on that side.
+ */
+const SHARP_THETA_RATIO = 1.5;
 /** A segment's score from which it counts as lateralized rhythmic delta. */
 export const RHYTHMIC = 0.5;
 const LO_HZ = 0.5;
@@ -83,15 +90,21 @@ export function deltaRhythmicity(x: Float32Array, sampleRate: number): number {
 }
 
 /**
- * Channels of one segment whose delta power is at least twice their homologous channel's (both
- * usable). delta: the segment's delta band power per model channel.
+ * Channels of one segment whose delta power is at least twice their homologous channel's and whose
+ * theta power is not lateralized with it (both channels usable). delta, theta: the segment's band
+ * powers per model channel.
  */
-export function lateralizedDeltaChannels(delta: ArrayLike<number>, mask: ArrayLike<number>): number[] {
+export function lateralizedDeltaChannels(
+  delta: ArrayLike<number>,
+  theta: ArrayLike<number>,
+  mask: ArrayLike<number>,
+): number[] {
   const out: number[] = [];
   for (let c = 0; c < CELM_CHANNELS.length; c++) {
     const h = HOMOLOG[c];
     if (h < 0 || !mask[c] || !mask[h]) continue;
-    if (delta[c] >= LATERAL_RATIO * delta[h] && delta[c] > 0) out.push(c);
+    if (delta[c] > 0 && delta[c] >= LATERAL_RATIO * delta[h] && theta[c] < SHARP_THETA_RATIO * theta[h])
+      out.push(c);
   }
   return out;
 }
@@ -118,11 +131,15 @@ export function rhythmicDelta(
 ): RhythmicDelta {
   const C = CELM_CHANNELS.length;
   const delta = new Float32Array(C);
+  const theta = new Float32Array(C);
   const perChannel = new Array<number>(C).fill(0);
   let hits = 0;
   for (let s = 0; s < nSegments; s++) {
-    for (let c = 0; c < C; c++) delta[c] = bandpower[(s * C + c) * 5];
-    const chans = lateralizedDeltaChannels(delta, mask);
+    for (let c = 0; c < C; c++) {
+      delta[c] = bandpower[(s * C + c) * 5];
+      theta[c] = bandpower[(s * C + c) * 5 + 1];
+    }
+    const chans = lateralizedDeltaChannels(delta, theta, mask);
     if (!chans.length) continue;
     const seg = segment(s);
     const L = seg.length / C;

@@ -89,7 +89,7 @@ test('photic response: discharges inside the trains against between them', () =>
   );
 });
 
-test('delta rhythmicity: a sinusoid near 1, broadband delta low; lateralization against the homolog', () => {
+test('delta rhythmicity: a sinusoid near 1, broadband delta low; lateralized delta without theta', () => {
   const rng = new Rng(9);
   const sine = Float32Array.from(
     { length: 2000 },
@@ -106,10 +106,15 @@ test('delta rhythmicity: a sinusoid near 1, broadband delta low; lateralization 
   const [T3, T4] = [CELM_CHANNELS.indexOf('T3'), CELM_CHANNELS.indexOf('T4')];
   const delta = new Float32Array(22).fill(10);
   delta[T3] = 30; // three times T4
-  assert.deepEqual(lateralizedDeltaChannels(delta, new Uint8Array(22).fill(1)), [T3]);
+  const theta = new Float32Array(22).fill(5);
+  const all = new Uint8Array(22).fill(1);
+  assert.deepEqual(lateralizedDeltaChannels(delta, theta, all), [T3]);
   const noT4 = new Uint8Array(22).fill(1);
   noT4[T4] = 0;
-  assert.deepEqual(lateralizedDeltaChannels(delta, noT4), []);
+  assert.deepEqual(lateralizedDeltaChannels(delta, theta, noT4), []);
+  // theta lateralized with it: sharp periodic discharges, not rhythmic delta
+  theta[T3] = 10;
+  assert.deepEqual(lateralizedDeltaChannels(delta, theta, all), []);
 });
 
 function measured(spec: RecordingSpec, name: string) {
