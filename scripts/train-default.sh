@@ -19,7 +19,7 @@ celm pretrain --data "$WORK/bench/preprocessed" --out "$WORK/encoder" --config c
 celm train --data "$WORK/bench" --encoder "$WORK/encoder" --out "$WORK/model" --config configs/report-default.json --threads 2
 celm calibrate --data "$WORK/bench" --model "$WORK/model" --quiet
 mkdir -p models/default
-for f in model.json model.safetensors tokenizer.json encoder.safetensors encoder.json calibration.json metrics.csv loss.png; do
+for f in model.json model.safetensors tokenizer.json encoder.safetensors encoder.json calibration.json lexicon.json phrases.json metrics.csv loss.png; do
   cp "$WORK/model/$f" "models/default/$f"
 done
 echo "models/default updated from $WORK/model"

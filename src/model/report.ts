@@ -27,6 +27,7 @@ import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample 
 import {
   DEFAULT_GUIDE,
   expected,
+  expectedVerdict,
   factDistance,
   type GuideOptions,
   type MeasuredFacts,
@@ -296,16 +297,18 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     // guidance, when the greedy text contradicts the findings or the measured facts: whole samples
     // (twice as many for a short section: a step costs rows x length), and the section written
     // again sentence by sentence, keeping at each sentence the least contradicting of the greedy
-    // one and samples (./sentence-guide.ts); samples need not run far past the greedy text's length
+    // one and samples (./sentence-guide.ts); whole samples need not run far past the greedy text's
+    // length
     if (guided && best.min > 0) {
       const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
       const drawCount = opts.guideSamples * (gen.length <= SHORT_SECTION ? 2 : 1);
       const drawn = await sample(next, ids, eos, cap, drawCount, rng, banned);
+      // the rewrite may need more than the greedy text's length (openings add sentences): the full limit
       const bySentence = await guideBySentence(
         next,
         ids,
         eos,
-        cap,
+        limit,
         SENTENCE_CANDIDATES * opts.guideSamples,
         rng,
         {
@@ -320,11 +323,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
             const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
             // findings before the section ends; the verdict as the impression's first sentence
             const missing: (FindingKind | 'abnormal')[] = ending ? wanted.filter((f) => !stated.has(f)) : [];
-            if (
-              !t.length &&
-              name === 'IMPRESSION/INTERPRETATION' &&
-              (probs.abnormal ?? 0) >= DEFAULT_GUIDE.present
-            )
+            if (!t.length && name === 'IMPRESSION/INTERPRETATION' && expectedVerdict(probs, guide) === true)
               missing.push('abnormal');
             return [...new Set(missing.flatMap((f) => book[f] ?? []))].map((l) => tok.encode(` ${l}`));
           },

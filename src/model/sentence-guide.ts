@@ -4,8 +4,7 @@
  * samples may. Here the section is written one sentence at a time: at each sentence boundary the greedy
  * next sentence and k - 1 sampled ones (or the end of the section) are candidates, and the one whose
  * text so far contradicts the findings least is kept (ties: the greedy one). Constraints are met
- * sentence by sentence, in the order and wording the model chooses; every kept sentence is one the
- * model wrote.
+ * sentence by sentence, in the order and wording the model chooses.
  *
  *   context -> [greedy sentence | k - 1 samples] -> keep the least contradicting -> repeat until the
  *   kept candidate ends the section (or the token budget is spent)

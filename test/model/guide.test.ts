@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/datasets/synth/prng.js';
 import { DEFAULT_GENERATE, generate, type NextLogits, recomputing } from '../../src/model/generate.js';
-import { DEFAULT_GUIDE, expected, factDistance, violations } from '../../src/model/guide.js';
+import { DEFAULT_GUIDE, expected, expectedVerdict, factDistance, violations } from '../../src/model/guide.js';
 import { guideBySentence } from '../../src/model/sentence-guide.js';
 
 test('a confident finding left out, or a confidently absent one stated, is a violation', () => {
@@ -19,6 +19,22 @@ test('a confident finding left out, or a confidently absent one stated, is a vio
   assert.equal(violations(epi, 'No epileptiform discharges were seen.', { focal_epileptiform: 0.5 }), 0);
   // findings of other sections do not count here
   assert.equal(violations('SLEEP', 'Sleep was not recorded.', sure), 0);
+});
+
+test('the impression verdict follows the abnormal findings when the model has them', () => {
+  const imp = 'IMPRESSION/INTERPRETATION';
+  // the head's verdict says abnormal, no abnormal finding does: normal is expected
+  const noFinding = { abnormal: 0.7, focal_epileptiform: 0.3, gpd: 0.05 };
+  assert.equal(expectedVerdict(noFinding), false);
+  assert.equal(violations(imp, 'Normal EEG (awake).', noFinding), 0);
+  assert.equal(violations(imp, 'Abnormal EEG due to generalized slowing.', noFinding), 2);
+  // a finding the head is sure of, or a calibrated one past 0.5, makes it abnormal
+  assert.equal(expectedVerdict({ abnormal: 0.3, focal_epileptiform: 0.8 }), true);
+  const decided = { ...DEFAULT_GUIDE, decided: new Set(['lrda']) };
+  assert.equal(expectedVerdict({ abnormal: 0.3, lrda: 0.55 }, decided), true);
+  assert.equal(expectedVerdict({ abnormal: 0.3, lrda: 0.55 }), false);
+  // a model without finding labels: its verdict probability, with the unsure band
+  assert.equal(expectedVerdict({ abnormal: 0.5 }), null);
 });
 
 test('calibrated findings are decided at 0.5; the head has an unsure band', () => {
@@ -43,7 +59,26 @@ test('calibrated findings are decided at 0.5; the head has an unsure band', () =
 
 test('the impression verdict follows a confident abnormal probability', () => {
   const imp = 'IMPRESSION/INTERPRETATION';
-  assert.equal(violations(imp, 'Normal EEG (awake).', { abnormal: 0.97 }), 1);
+  // a side named in the closing lines, against the measured one
+  const both = { focal_epileptiform: 'left' as const, focal_slowing: 'left' as const };
+  const closing = (side: string) =>
+    `Abnormal EEG due to:\n1. Occasional left temporal sharp waves.\nThese findings indicate a potentially epileptogenic focus in the ${side} temporal region.`;
+  assert.equal(violations(imp, closing('left'), { abnormal: 0.97 }, both), 0);
+  assert.equal(violations(imp, closing('right'), { abnormal: 0.97 }, both), 1);
+  // sides that disagree, or none measured: not checked this way
+  assert.equal(violations(imp, closing('right'), { abnormal: 0.97 }, { ...both, focal_slowing: 'right' }), 0);
+  assert.equal(violations(imp, closing('right'), { abnormal: 0.97 }), 0);
+  // the verdict counts double: it outweighs a finding on the wrong side
+  assert.equal(violations(imp, 'Normal EEG (awake).', { abnormal: 0.97 }), 2);
+  assert.equal(
+    violations(
+      imp,
+      'Abnormal EEG due to right temporal sharp waves.',
+      { abnormal: 0.97 },
+      { focal_epileptiform: 'left' },
+    ),
+    1,
+  );
   assert.equal(violations(imp, 'Abnormal EEG due to right temporal sharp waves.', { abnormal: 0.97 }), 0);
   assert.equal(violations(imp, 'Normal EEG (awake).', { abnormal: 0.03 }), 0);
 });
