@@ -15,14 +15,14 @@ import type { CelmReportSection } from '../clinical/sections.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { SECTION_KINDS } from './guide.js';
 
-/** What a sentence can state: a finding of its section, or an abnormal verdict in the impression. */
-type Said = FindingKind | 'abnormal';
+/** What an opening states: a finding of its section, or an abnormal verdict in the impression. */
+export type PhraseKey = FindingKind | 'abnormal';
 
 export interface Phrasebook {
   format: 'celm-phrasebook';
   version: 1;
   /** section -> finding (or the impression's "abnormal" verdict) -> openings, best first. */
-  openings: Record<string, Partial<Record<Said, string[]>>>;
+  openings: Record<string, Partial<Record<PhraseKey, string[]>>>;
 }
 
 /** Shortest and longest opening, in words. */
@@ -47,10 +47,10 @@ export function sentencesOf(text: string): string[] {
 const IMPRESSION = 'IMPRESSION/INTERPRETATION';
 
 /** The findings of `section` one sentence states as present, and an impression's abnormal verdict. */
-function statedKinds(section: string, sentence: string): Said[] {
+function statedKinds(section: string, sentence: string): PhraseKey[] {
   const kinds = new Set<FindingKind>(SECTION_KINDS[section as keyof typeof SECTION_KINDS] ?? []);
   const said = labelReport(`${section}: ${sentence}`);
-  const out: Said[] = said.findings
+  const out: PhraseKey[] = said.findings
     .filter((f) => f.polarity === 'present' && kinds.has(f.kind))
     .map((f) => f.kind);
   if (section === IMPRESSION && said.abnormal === true) out.push('abnormal');
@@ -59,7 +59,7 @@ function statedKinds(section: string, sentence: string): Said[] {
 
 export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phrasebook {
   // section -> opening -> { all: sentences beginning with it, kinds: of those, stating each finding }
-  const counts = new Map<string, Map<string, { all: number; kinds: Map<Said, number> }>>();
+  const counts = new Map<string, Map<string, { all: number; kinds: Map<PhraseKey, number> }>>();
   for (const sections of reports)
     for (const { section_name: section, section_text: text } of sections) {
       if (!SECTION_KINDS[section as keyof typeof SECTION_KINDS]?.length && section !== IMPRESSION) continue;
@@ -70,7 +70,7 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
         const kinds = statedKinds(section, sentence);
         for (let n = MIN_WORDS; n <= Math.min(MAX_WORDS, words.length - 1); n++) {
           const opening = words.slice(0, n).join(' ');
-          const c = bySection.get(opening) ?? { all: 0, kinds: new Map<Said, number>() };
+          const c = bySection.get(opening) ?? { all: 0, kinds: new Map<PhraseKey, number>() };
           bySection.set(opening, c);
           c.all++;
           for (const k of kinds) c.kinds.set(k, (c.kinds.get(k) ?? 0) + 1);
@@ -79,7 +79,7 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
     }
   const openings: Phrasebook['openings'] = {};
   for (const [section, bySection] of counts) {
-    const found: Partial<Record<Said, { opening: string; score: number }[]>> = {};
+    const found: Partial<Record<PhraseKey, { opening: string; score: number }[]>> = {};
     for (const [opening, c] of bySection) {
       if (SIDED.test(opening)) continue;
       for (const [k, n] of c.kinds) {
@@ -90,8 +90,8 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
         found[k] = [...(found[k] ?? []), { opening, score }];
       }
     }
-    const kept: Partial<Record<Said, string[]>> = {};
-    for (const [k, list] of Object.entries(found) as [Said, { opening: string; score: number }[]][]) {
+    const kept: Partial<Record<PhraseKey, string[]>> = {};
+    for (const [k, list] of Object.entries(found) as [PhraseKey, { opening: string; score: number }[]][]) {
       const chosen: string[] = [];
       for (const { opening } of list.sort(
         (a, b) => b.score - a.score || a.opening.localeCompare(b.opening),

@@ -11,7 +11,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { FindingKind } from '../clinical/findings.js';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
@@ -37,6 +36,7 @@ import {
 import { unknownWords } from './lexicon.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
+import type { Phrasebook, PhraseKey } from './phrasebook.js';
 import { createRunner, type RunnerKind } from './runner.js';
 import { guideBySentence } from './sentence-guide.js';
 
@@ -262,11 +262,6 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
     const next = runner.decoder(prefix);
-    // the section's findings the probabilities call, and the training reports' openings for each
-    const wanted = (SECTION_KINDS[name as keyof typeof SECTION_KINDS] ?? []).filter(
-      (f) => expected(f, probs[f], guide) === true,
-    );
-    const book = files.phrasebook?.openings[name] ?? {};
     const gen = await generate(next, ids, eos, limit, banned);
     // the candidates with the fewest contradictions of the head (all of them without guidance); each
     // text is read by the labeler once
@@ -318,15 +313,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
           },
           endsSentence: (t) => sentenceEnds.has(t),
           minLogp: MIN_TOKEN_LOGP,
-          openings: (t, ending) => {
-            const said = labelReport(`${name}: ${tok.decode(t)}`);
-            const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
-            // findings before the section ends; the verdict as the impression's first sentence
-            const missing: (FindingKind | 'abnormal')[] = ending ? wanted.filter((f) => !stated.has(f)) : [];
-            if (!t.length && name === 'IMPRESSION/INTERPRETATION' && expectedVerdict(probs, guide) === true)
-              missing.push('abnormal');
-            return [...new Set(missing.flatMap((f) => book[f] ?? []))].map((l) => tok.encode(` ${l}`));
-          },
+          openings: openingsFor(name, tok, probs, guide, files.phrasebook),
         },
         banned,
       );
@@ -350,6 +337,32 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     calibrated_findings: calibrated,
     model: { dir: files.dir, trained_on: files.trainedOn, runtime: runner.name },
     timings_s: t,
+  };
+}
+
+/**
+ * The sentence guide's openings for section `name` (./phrasebook.ts): for the findings `probs` call
+ * for that the text so far leaves out, before the section ends; for an abnormal verdict, as the
+ * impression's first sentence.
+ */
+function openingsFor(
+  name: string,
+  tok: ReportModelFiles['tokenizer'],
+  probs: Record<string, number>,
+  guide: GuideOptions,
+  book: Phrasebook | null,
+): (ids: number[], ending: boolean) => number[][] {
+  const mine = book?.openings[name] ?? {};
+  const wanted = (SECTION_KINDS[name as keyof typeof SECTION_KINDS] ?? []).filter(
+    (f) => expected(f, probs[f], guide) === true,
+  );
+  const abnormal = expectedVerdict(probs, guide) === true;
+  return (ids, ending) => {
+    const said = labelReport(`${name}: ${tok.decode(ids)}`);
+    const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
+    const missing: PhraseKey[] = ending ? wanted.filter((f) => !stated.has(f)) : [];
+    if (!ids.length && name === 'IMPRESSION/INTERPRETATION' && abnormal) missing.push('abnormal');
+    return [...new Set(missing.flatMap((f) => mine[f] ?? []))].map((l) => tok.encode(` ${l}`));
   };
 }
 
