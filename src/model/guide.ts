@@ -11,7 +11,7 @@
  * This reranks rather than rewrites: every kept text is one the model wrote, but for the opening
  * words of a sentence the sentence guide may force (./phrasebook.ts).
  */
-import { ABNORMAL_KINDS, type FindingKind } from '../clinical/findings.js';
+import { ABNORMAL_KINDS, type FindingKind, type Region } from '../clinical/findings.js';
 import type { CelmSectionName } from '../clinical/sections.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import type { FindingSides } from './features.js';
@@ -82,6 +82,29 @@ export interface MeasuredFacts {
   pdrHz?: number;
   /** Mains frequency of the line noise (50 or 60 Hz, the larger before the notch). */
   lineHz?: number;
+  /**
+   * Region of the electrode with the most lateralized sharp transients (the detector's focus): on 200
+   * held-out sessions compatible with the reference's region of focal discharges in 38 of 39, where
+   * the drafts' stated regions were in 17 of 34.
+   */
+  focusRegion?: Region;
+}
+
+/** The lobes a region word covers: "frontotemporal" agrees with a frontal or a temporal focus. */
+const REGION_PARTS: Record<Region, readonly string[]> = {
+  frontal: ['frontal'],
+  frontotemporal: ['frontal', 'temporal'],
+  temporal: ['temporal'],
+  central: ['central'],
+  centrotemporal: ['central', 'temporal'],
+  parietal: ['parietal'],
+  occipital: ['occipital'],
+  parietooccipital: ['parietal', 'occipital'],
+};
+
+/** Do two region words share a lobe? */
+export function regionsAgree(a: Region, b: Region): boolean {
+  return REGION_PARTS[a].some((x) => REGION_PARTS[b].includes(x));
 }
 
 /** How far a stated number may be from the measured one. */
@@ -182,8 +205,9 @@ export function expectedVerdict(
  * Violations of `text` (one section) against the head's probabilities: confident findings of the
  * section left out plus confidently absent ones stated; for the impression, a normal/abnormal verdict
  * that contradicts the one the findings call for (`expectedVerdict`) and abnormal findings stated against it; in any
- * section, a focal finding stated on the side opposite its measured side; and numbers (duration, heart
- * rate, PDR) that contradict the measured ones.
+ * section, a focal finding stated on the side opposite its measured side, focal discharges in a region
+ * away from the detector's focus; and numbers (duration, heart rate, mains, PDR) that contradict the
+ * measured ones.
  */
 export function violations(
   section: string,
@@ -210,9 +234,16 @@ export function violations(
   }
   let wrongSide = 0;
   for (const f of said.findings) {
+    if (f.polarity !== 'present') continue;
     const want = sides[f.kind as keyof FindingSides];
-    if (f.polarity === 'present' && want && (f.side === 'left' || f.side === 'right') && f.side !== want)
-      wrongSide++;
+    if (want && (f.side === 'left' || f.side === 'right') && f.side !== want) wrongSide++;
+    if (
+      f.kind === 'focal_epileptiform' &&
+      f.region &&
+      facts.focusRegion &&
+      !regionsAgree(f.region, facts.focusRegion)
+    )
+      v++;
   }
   // the impression's closing lines name a side the labeler does not tie to a finding ("a potentially
   // epileptogenic focus in the right frontal region"): when every measured side is the same, each

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ELECTRODE_LOCATION } from '../clinical/findings.js';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
@@ -55,6 +56,11 @@ const SENTENCE_CANDIDATES = 2;
  * between 0.002 and 0.005 most were too ("ufined posterior dominant rhythm"); above, they read well.
  */
 const MIN_TOKEN_LOGP = Math.log(0.005);
+/**
+ * Lateralized transients an hour from which the detector's electrode counts as the focus: occasional
+ * discharges give 6 an hour and more; a recording without them has a few at some electrode by chance.
+ */
+const MIN_FOCUS_PER_HOUR = 5;
 /** Greedy texts of at most this many tokens (an epileptiform or seizure section, typically) are short. */
 const SHORT_SECTION = 48;
 
@@ -426,7 +432,8 @@ function measuredOf(
 
 /**
  * The numbers a draft must not contradict: total minutes, heart rate and PDR of the first recording
- * that has them, the mains frequency of the recording with the most line noise.
+ * that has them, the mains frequency of the recording with the most line noise, and the region of
+ * the sharp-transient detector's focus.
  */
 function measuredFacts(m: MeasuredValues): MeasuredFacts {
   const r = m.recordings;
@@ -440,6 +447,12 @@ function measuredFacts(m: MeasuredValues): MeasuredFacts {
     null,
   );
   if (noisiest?.line_noise) facts.lineHz = noisiest.line_noise.hz;
+  const focus = r
+    .map((x) => x.sharp_transients)
+    .filter((x): x is TransientRates => !!x?.lateralized_max && x.lateralized_per_hour >= MIN_FOCUS_PER_HOUR)
+    .sort((a, b) => b.lateralized_per_hour - a.lateralized_per_hour)[0];
+  const at = focus ? ELECTRODE_LOCATION[focus.lateralized_max as string] : undefined;
+  if (at) facts.focusRegion = at.region;
   return facts;
 }
 

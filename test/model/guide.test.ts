@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/datasets/synth/prng.js';
 import { DEFAULT_GENERATE, generate, type NextLogits, recomputing } from '../../src/model/generate.js';
-import { DEFAULT_GUIDE, expected, expectedVerdict, factDistance, violations } from '../../src/model/guide.js';
+import {
+  DEFAULT_GUIDE,
+  expected,
+  expectedVerdict,
+  factDistance,
+  regionsAgree,
+  violations,
+} from '../../src/model/guide.js';
 import { guideBySentence } from '../../src/model/sentence-guide.js';
 
 test('a confident finding left out, or a confidently absent one stated, is a violation', () => {
@@ -187,6 +194,14 @@ test('numbers that contradict the measured duration, heart rate or PDR are viola
   assert.equal(violations(bg, 'There is a well-formed 7.5 Hz posterior dominant rhythm.', {}, {}, facts), 1);
   // nothing measured, nothing checked
   assert.equal(violations(bg, 'There is a well-formed 7.5 Hz posterior dominant rhythm.', {}, {}, {}), 0);
+  // focal discharges in a region away from the detector's focus (a region word covers its lobes)
+  const epi = 'EPILEPTIFORM ABNORMALITIES';
+  const focus = { focusRegion: 'temporal' as const };
+  assert.equal(violations(epi, 'Occasional left frontal sharp waves, maximal at F3.', {}, {}, focus), 1);
+  assert.equal(violations(epi, 'Occasional left frontotemporal sharp waves.', {}, {}, focus), 0);
+  assert.equal(violations(epi, 'Occasional left temporal sharp waves, maximal at T3.', {}, {}, focus), 0);
+  assert.equal(regionsAgree('centrotemporal', 'central'), true);
+  assert.equal(regionsAgree('parietooccipital', 'temporal'), false);
 });
 
 test('the distance of stated numbers from the measured ones breaks ties, below one violation', () => {
