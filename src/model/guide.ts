@@ -15,6 +15,7 @@ import { ABNORMAL_KINDS, type FindingKind, type Region } from '../clinical/findi
 import type { CelmSectionName } from '../clinical/sections.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import type { FindingSides } from './features.js';
+import { sentencesOf } from './lexicon.js';
 
 /** The findings each section states when present (how the reports of the corpus are laid out). */
 export const SECTION_KINDS: Record<CelmSectionName, readonly FindingKind[]> = {
@@ -168,6 +169,33 @@ export function factDistance(section: string, text: string, facts: MeasuredFacts
   return d / 4.01;
 }
 
+/** Per-sentence labels, by "section: sentence" (a section is scored many times as it grows). */
+const sentenceLabels = new Map<string, Set<FindingKind>>();
+
+/**
+ * The findings some sentence of `text` denies. The labeler merges a report's statements of one
+ * finding (present wins), so "No focal slowing is seen. There is intermittent focal slowing..." reads
+ * as present; sentence by sentence, the denial shows.
+ */
+export function deniedKinds(section: string, text: string): Set<FindingKind> {
+  const out = new Set<FindingKind>();
+  for (const sentence of sentencesOf(text)) {
+    const key = `${section}: ${sentence}`;
+    let kinds = sentenceLabels.get(key);
+    if (!kinds) {
+      kinds = new Set(
+        labelReport(key)
+          .findings.filter((f) => f.polarity === 'absent')
+          .map((f) => f.kind),
+      );
+      if (sentenceLabels.size > 20_000) sentenceLabels.clear();
+      sentenceLabels.set(key, kinds);
+    }
+    for (const k of kinds) out.add(k);
+  }
+  return out;
+}
+
 /** What a contradicted impression verdict counts, in violations. */
 const VERDICT_WEIGHT = 2;
 
@@ -220,9 +248,15 @@ export function violations(
   const said = labelReport(`${section}: ${text}`);
   const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
   let v = 0;
+  const denied = deniedKinds(section, text);
   for (const k of SECTION_KINDS[section as CelmSectionName] ?? []) {
     const want = expected(k, probs[k], o);
     if (want !== null && want !== stated.has(k)) v++;
+    // stated and denied in one section ("No focal slowing is seen. ... There is intermittent focal
+    // slowing"): the text contradicts itself, whatever the findings say
+    else if (stated.has(k) && denied.has(k)) v++;
+    // denying a finding the findings call for is worse than not yet stating it
+    if (want === true && denied.has(k) && !stated.has(k)) v++;
   }
   if (section === 'IMPRESSION/INTERPRETATION') {
     // the verdict is the report's main statement: contradicting it outweighs any one detail (a

@@ -25,3 +25,11 @@ export function buildLexicon(texts: Iterable<string>): Lexicon {
 export function unknownWords(text: string, known: ReadonlySet<string>): string[] {
   return wordsOf(text).filter((w) => !known.has(w));
 }
+
+/** Sentences of a section text (a sentence ends with . ! or ? before white space or the end). */
+export function sentencesOf(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

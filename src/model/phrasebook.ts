@@ -14,6 +14,7 @@ import type { FindingKind } from '../clinical/findings.js';
 import type { CelmReportSection } from '../clinical/sections.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { SECTION_KINDS } from './guide.js';
+import { sentencesOf, wordsOf } from './lexicon.js';
 
 /** What an opening states: a finding of its section, or an abnormal verdict in the impression. */
 export type PhraseKey = FindingKind | 'abnormal';
@@ -23,6 +24,26 @@ export interface Phrasebook {
   version: 1;
   /** section -> finding (or the impression's "abnormal" verdict) -> openings, best first. */
   openings: Record<string, Partial<Record<PhraseKey, string[]>>>;
+  /**
+   * section -> opening -> the words (./lexicon.ts wordsOf) of the training sentences that begin with
+   * it. A sentence the model writes after an opening may use only these: after "There is
+   * intermittent focal slowing in the" the training reports go on with a side and a region, and "...
+   * in the middle flash frequencies" (words of the photic sentence, fluent to the model) is drift.
+   */
+  words?: Record<string, Record<string, string[]>>;
+}
+
+/** Does `sentence` (begun with `opening` of `section`) use only words the reports used after it? */
+export function keepsToOpening(
+  book: Phrasebook,
+  section: string,
+  opening: string,
+  sentence: string,
+): boolean {
+  const known = book.words?.[section]?.[opening];
+  if (!known) return true;
+  const set = new Set(known);
+  return wordsOf(sentence).every((w) => set.has(w));
 }
 
 /** Shortest and longest opening, in words. */
@@ -35,14 +56,6 @@ const MIN_PRECISION = 0.8;
 /** Openings seen fewer times than this are not kept. */
 const MIN_COUNT = 3;
 const SIDED = /\b(left|right|L|R)\b/i;
-
-/** Sentences of a section text (a sentence ends with . ! or ? before white space or the end). */
-export function sentencesOf(text: string): string[] {
-  return text
-    .split(/(?<=[.!?])\s+/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 const IMPRESSION = 'IMPRESSION/INTERPRETATION';
 
@@ -58,8 +71,10 @@ function statedKinds(section: string, sentence: string): PhraseKey[] {
 }
 
 export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phrasebook {
-  // section -> opening -> { all: sentences beginning with it, kinds: of those, stating each finding }
-  const counts = new Map<string, Map<string, { all: number; kinds: Map<PhraseKey, number> }>>();
+  // section -> opening -> { all: sentences beginning with it, kinds: of those, stating each finding,
+  // words: of those sentences }
+  type Count = { all: number; kinds: Map<PhraseKey, number>; words: Set<string> };
+  const counts = new Map<string, Map<string, Count>>();
   for (const sections of reports)
     for (const { section_name: section, section_text: text } of sections) {
       if (!SECTION_KINDS[section as keyof typeof SECTION_KINDS]?.length && section !== IMPRESSION) continue;
@@ -68,16 +83,19 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
       for (const sentence of sentencesOf(text)) {
         const words = sentence.split(/\s+/);
         const kinds = statedKinds(section, sentence);
+        const used = wordsOf(sentence);
         for (let n = MIN_WORDS; n <= Math.min(MAX_WORDS, words.length - 1); n++) {
           const opening = words.slice(0, n).join(' ');
-          const c = bySection.get(opening) ?? { all: 0, kinds: new Map<PhraseKey, number>() };
+          const c: Count = bySection.get(opening) ?? { all: 0, kinds: new Map(), words: new Set() };
           bySection.set(opening, c);
           c.all++;
           for (const k of kinds) c.kinds.set(k, (c.kinds.get(k) ?? 0) + 1);
+          for (const w of used) c.words.add(w);
         }
       }
     }
   const openings: Phrasebook['openings'] = {};
+  const vocab: NonNullable<Phrasebook['words']> = {};
   for (const [section, bySection] of counts) {
     const found: Partial<Record<PhraseKey, { opening: string; score: number }[]>> = {};
     for (const [opening, c] of bySection) {
@@ -104,6 +122,11 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
       kept[k] = chosen;
     }
     openings[section] = kept;
+    vocab[section] = Object.fromEntries(
+      Object.values(kept)
+        .flat()
+        .map((o) => [o, [...(bySection.get(o as string)?.words ?? [])].sort()]),
+    );
   }
-  return { format: 'celm-phrasebook', version: 1, openings };
+  return { format: 'celm-phrasebook', version: 1, openings, words: vocab };
 }

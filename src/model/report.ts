@@ -26,6 +26,7 @@ import { measuredSides, type TransientRates, transientRates } from './features.j
 import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
 import {
   DEFAULT_GUIDE,
+  deniedKinds,
   expected,
   expectedVerdict,
   factDistance,
@@ -37,9 +38,9 @@ import {
 import { unknownWords } from './lexicon.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
-import type { Phrasebook, PhraseKey } from './phrasebook.js';
+import { keepsToOpening, type Phrasebook, type PhraseKey } from './phrasebook.js';
 import { createRunner, type RunnerKind } from './runner.js';
-import { guideBySentence } from './sentence-guide.js';
+import { guideBySentence, type Opening } from './sentence-guide.js';
 
 /**
  * Candidates per sentence of the sentence-by-sentence guide, per guide sample: 8 for the default 4
@@ -254,6 +255,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const room = meta.model.ctx - prefixLength(meta.model);
   const sentenceEnds = new Set<number>();
   for (let id = 0; id < tok.vocabSize; id++) if (/[.!?]\s*$/.test(tok.decode([id]))) sentenceEnds.add(id);
+  const period = tok.encode('.')[0];
+  const digits = new Set<number>();
+  for (let id = 0; id < tok.vocabSize; id++) if (/\d$/.test(tok.decode([id]))) digits.add(id);
   const guided = opts.guideSamples > 0 && meta.labels.length > 0;
   // sampled candidates that derailed: a token the model all but ruled out, or a word no training
   // report used (./lexicon.ts)
@@ -317,7 +321,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
             const x = tok.decode(t).trim();
             return garbled(x) ? Number.POSITIVE_INFINITY : contradictions(x) + factDistance(name, x, facts);
           },
-          endsSentence: (t) => sentenceEnds.has(t),
+          // "8." of "8.5 Hz" is no sentence end
+          endsSentence: (t, prev) =>
+            sentenceEnds.has(t) && !(t === period && prev !== undefined && digits.has(prev)),
           minLogp: MIN_TOKEN_LOGP,
           openings: openingsFor(name, tok, probs, guide, files.phrasebook),
         },
@@ -348,8 +354,8 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
 
 /**
  * The sentence guide's openings for section `name` (./phrasebook.ts): for the findings `probs` call
- * for that the text so far leaves out, before the section ends; for an abnormal verdict, as the
- * impression's first sentence.
+ * for that the text so far leaves out, where they are due (before the section ends, or instead of a
+ * sentence that would deny one); for an abnormal verdict, as the impression's first sentence.
  */
 function openingsFor(
   name: string,
@@ -357,18 +363,24 @@ function openingsFor(
   probs: Record<string, number>,
   guide: GuideOptions,
   book: Phrasebook | null,
-): (ids: number[], ending: boolean) => number[][] {
+): (ids: number[], due: boolean) => Opening[] {
   const mine = book?.openings[name] ?? {};
   const wanted = (SECTION_KINDS[name as keyof typeof SECTION_KINDS] ?? []).filter(
     (f) => expected(f, probs[f], guide) === true,
   );
   const abnormal = expectedVerdict(probs, guide) === true;
-  return (ids, ending) => {
-    const said = labelReport(`${name}: ${tok.decode(ids)}`);
-    const stated = new Set(said.findings.filter((f) => f.polarity === 'present').map((f) => f.kind));
-    const missing: PhraseKey[] = ending ? wanted.filter((f) => !stated.has(f)) : [];
+  return (ids, due) => {
+    if (!book) return [];
+    const said = labelReport(`${name}: ${tok.decode(ids)}`).findings;
+    // a finding already stated, or already denied (an opening would contradict the text), is not asked for
+    const mentioned = new Set(said.filter((f) => f.polarity !== 'uncertain').map((f) => f.kind));
+    for (const k of deniedKinds(name, tok.decode(ids))) mentioned.add(k);
+    const missing: PhraseKey[] = due ? wanted.filter((f) => !mentioned.has(f)) : [];
     if (!ids.length && name === 'IMPRESSION/INTERPRETATION' && abnormal) missing.push('abnormal');
-    return [...new Set(missing.flatMap((f) => mine[f] ?? []))].map((l) => tok.encode(` ${l}`));
+    return [...new Set(missing.flatMap((f) => mine[f] ?? []))].map((o) => ({
+      ids: tok.encode(` ${o}`),
+      accepts: (sentence: number[]) => keepsToOpening(book, name, o, tok.decode(sentence)),
+    }));
   };
 }
 

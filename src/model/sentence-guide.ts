@@ -22,16 +22,23 @@ export interface SentenceGuide {
   /** Contradictions of a (partial) section text: lower is better. */
   score(ids: number[]): number;
   /** True when token `t` ends a sentence (its text ends with '.', '!' or '?'). */
-  endsSentence(t: number): boolean;
+  endsSentence(t: number, prev: number | undefined): boolean;
   /** A sentence with a token less probable than this (log, untempered) is not a candidate. */
   minLogp: number;
   /**
    * Sentence openings (token ids) for what the text so far (`ids`) still leaves out (./phrasebook.ts);
-   * `ending`: the best candidate would end the section. Asked when every candidate leaves
-   * contradictions; the model continues each opening (greedy and three samples), and those sentences
-   * compete with the rest.
+   * `due`: the best candidate would end the section, or would contradict more than the text so far.
+   * Asked when every candidate leaves contradictions; the model continues each opening (greedy and
+   * three samples), and those sentences compete with the rest.
    */
-  openings?(ids: number[], ending: boolean): number[][];
+  openings?(ids: number[], due: boolean): Opening[];
+}
+
+/** A sentence opening to force, and which of the sentences the model writes after it to consider. */
+export interface Opening {
+  ids: number[];
+  /** The whole sentence (opening included); default: every sentence. */
+  accepts?(sentence: number[]): boolean;
 }
 
 /**
@@ -74,10 +81,24 @@ export async function guideBySentence(
     const cands = await rollouts(dec, context, text, [], eos, o, Math.max(1, k), rng, guide, banned);
     let { best, score } = leastContradicting(cands, text, guide);
     const ends = (c: Rollout) => c.ended || c.ids.length === c.lead;
+    // a missing finding is due where the model would end the section, or where its best next
+    // sentence contradicts the findings more than the text so far ("Focal slowing is not present.")
+    const due = ends(cands[best]) || score > guide.score(text);
     if (score > 0 && guide.openings)
-      for (const lead of guide.openings(text, ends(cands[best]))) {
-        const more = await rollouts(dec, context, text, lead, eos, freely, OPENING_ROWS, rng, guide, banned);
-        cands.push(...more.filter((c) => c.ids.length > c.lead));
+      for (const lead of guide.openings(text, due)) {
+        const more = await rollouts(
+          dec,
+          context,
+          text,
+          lead.ids,
+          eos,
+          freely,
+          OPENING_ROWS,
+          rng,
+          guide,
+          banned,
+        );
+        cands.push(...more.filter((c) => c.ids.length > c.lead && (lead.accepts?.(c.ids) ?? true)));
         ({ best, score } = leastContradicting(cands, text, guide));
       }
     text = [...text, ...cands[best].ids];
@@ -152,7 +173,7 @@ async function rollouts(
         }
         r.ids.push(t);
         if (gen.length + 1 >= o.maxTokens) r.ended = true;
-        else if (!guide.endsSentence(t)) still.push({ cand, row: j });
+        else if (!guide.endsSentence(t, gen[gen.length - 1])) still.push({ cand, row: j });
       });
       alive = still;
     }

@@ -16,8 +16,10 @@ import { guideBySentence } from '../../src/model/sentence-guide.js';
 test('a confident finding left out, or a confidently absent one stated, is a violation', () => {
   const sure = { focal_epileptiform: 0.93, generalized_epileptiform: 0.02, lpd: 0.01 };
   const epi = 'EPILEPTIFORM ABNORMALITIES';
-  assert.equal(violations(epi, 'No epileptiform discharges were seen.', sure), 1);
+  // denied counts twice: worse than not (yet) stated
+  assert.equal(violations(epi, 'No epileptiform discharges were seen.', sure), 2);
   assert.equal(violations(epi, 'Occasional right temporal sharp waves, maximal at T4.', sure), 0);
+  assert.equal(violations(epi, 'The patient was calm.', sure), 1);
   assert.equal(
     violations(epi, 'Frequent generalized 3 Hz spike-and-wave discharges.', sure),
     2, // the focal ones missing, generalized ones stated
@@ -26,6 +28,19 @@ test('a confident finding left out, or a confidently absent one stated, is a vio
   assert.equal(violations(epi, 'No epileptiform discharges were seen.', { focal_epileptiform: 0.5 }), 0);
   // findings of other sections do not count here
   assert.equal(violations('SLEEP', 'Sleep was not recorded.', sure), 0);
+});
+
+test('a finding stated and denied in one section contradicts itself', () => {
+  const bg = 'BACKGROUND ACTIVITY';
+  const both = 'No focal slowing is seen. There is intermittent focal slowing in the left temporal region.';
+  assert.equal(violations(bg, both, { focal_slowing: 0.9 }), 1);
+  assert.equal(violations(bg, both, {}), 1);
+  assert.equal(
+    violations(bg, 'There is intermittent focal slowing in the left temporal region.', {
+      focal_slowing: 0.9,
+    }),
+    0,
+  );
 });
 
 test('the impression verdict follows the abnormal findings when the model has them', () => {
@@ -153,7 +168,7 @@ test('before a section ends with a finding left out, the model continues an open
     // as `celm report` answers for findings: only before the section ends
     openings: (ids: number[], ending: boolean) => {
       asked.push(`${ids.map((t) => W[t]).join(' ')}|${ending}`);
-      return ending && !said(ids) ? [[2]] : [];
+      return ending && !said(ids) ? [{ ids: [2] }] : [];
     },
   };
   const ids = await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), guide);
@@ -162,10 +177,16 @@ test('before a section ends with a finding left out, the model continues an open
   // the section ("eye ." first, in the model's order)
   assert.deepEqual(asked, ['|false', 'eye .|true']);
   // an opening offered at the first sentence is taken there
-  const first = { ...guide, openings: (ids: number[]) => (said(ids) ? [] : [[2]]) };
+  const first = { ...guide, openings: (ids: number[]) => (said(ids) ? [] : [{ ids: [2] }]) };
   assert.equal(
     (await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), first)).map((t) => W[t]).join(' '),
     'line hum .',
+  );
+  // a sentence the opening's check refuses is no candidate
+  const refused = { ...guide, openings: () => [{ ids: [2], accepts: () => false }] };
+  assert.equal(
+    (await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), refused)).map((t) => W[t]).join(' '),
+    'eye .',
   );
   // without openings the finding stays out
   const plain = { ...guide, openings: undefined };

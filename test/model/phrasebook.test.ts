@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildPhrasebook, sentencesOf } from '../../src/model/phrasebook.js';
+import { sentencesOf } from '../../src/model/lexicon.js';
+import { buildPhrasebook, keepsToOpening } from '../../src/model/phrasebook.js';
 
 const desc = (text: string) => [{ section_name: 'EEG DESCRIPTION/DETAILS', section_text: text }];
 
@@ -41,6 +42,16 @@ test('openings are the precise, frequent sentence starts of each finding, never 
   // sentences that state nothing (the recording's duration) give no openings
   assert.equal(
     Object.values(o).some((list) => list?.some((x) => x.startsWith('A '))),
+    false,
+  );
+  // the words the sentences after an opening used: another sentence after it may use only those
+  assert.ok(
+    pb.words?.['EEG DESCRIPTION/DETAILS']['There is 60 Hz line noise artifact in'].includes('channels'),
+  );
+  const opening = 'There is 60 Hz line noise artifact in';
+  assert.equal(keepsToOpening(pb, 'EEG DESCRIPTION/DETAILS', opening, `${opening} several channels.`), true);
+  assert.equal(
+    keepsToOpening(pb, 'EEG DESCRIPTION/DETAILS', opening, `${opening} the middle flash frequencies.`),
     false,
   );
   // seen fewer than three times: not kept
