@@ -3,6 +3,7 @@
  * used ("helpeat", "encepriurally") has derailed into sub-word fragments, which a per-token probability
  * floor does not always catch (the repetition penalty makes odd fragments look likely); such
  * candidates are not kept (src/model/report.ts). Saved as `lexicon.json` in the model folder.
+ * Also the two text units the guide and the phrasebook count in: words and sentences.
  */
 export interface Lexicon {
   format: 'celm-lexicon';

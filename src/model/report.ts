@@ -363,14 +363,18 @@ function openingsFor(
   probs: Record<string, number>,
   guide: GuideOptions,
   book: Phrasebook | null,
-): (ids: number[], due: boolean) => Opening[] {
+): (ids: number[], next: { ids: number[]; ends: boolean }) => Opening[] {
   const mine = book?.openings[name] ?? {};
   const wanted = (SECTION_KINDS[name as keyof typeof SECTION_KINDS] ?? []).filter(
     (f) => expected(f, probs[f], guide) === true,
   );
   const abnormal = expectedVerdict(probs, guide) === true;
-  return (ids, due) => {
+  return (ids, next) => {
     if (!book) return [];
+    // a missing finding is due where the model would end the section, or where its next sentence
+    // would deny a finding that is called for ("Focal slowing is not present.")
+    const denial = deniedKinds(name, tok.decode(next.ids));
+    const due = next.ends || wanted.some((f) => denial.has(f));
     const said = labelReport(`${name}: ${tok.decode(ids)}`).findings;
     // a finding already stated, or already denied (an opening would contradict the text), is not asked for
     const mentioned = new Set(said.filter((f) => f.polarity !== 'uncertain').map((f) => f.kind));

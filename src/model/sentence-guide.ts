@@ -26,12 +26,12 @@ export interface SentenceGuide {
   /** A sentence with a token less probable than this (log, untempered) is not a candidate. */
   minLogp: number;
   /**
-   * Sentence openings (token ids) for what the text so far (`ids`) still leaves out (./phrasebook.ts);
-   * `due`: the best candidate would end the section, or would contradict more than the text so far.
-   * Asked when every candidate leaves contradictions; the model continues each opening (greedy and
-   * three samples), and those sentences compete with the rest.
+   * Sentence openings (token ids) for what the text so far (`ids`) still leaves out (./phrasebook.ts),
+   * given the best of the model's own next sentences (`next.ends`: it ends the section). Asked when
+   * every candidate leaves contradictions; the model continues each opening (greedy and three
+   * samples), and those sentences compete with the rest.
    */
-  openings?(ids: number[], due: boolean): Opening[];
+  openings?(ids: number[], next: { ids: number[]; ends: boolean }): Opening[];
 }
 
 /** A sentence opening to force, and which of the sentences the model writes after it to consider. */
@@ -81,11 +81,8 @@ export async function guideBySentence(
     const cands = await rollouts(dec, context, text, [], eos, o, Math.max(1, k), rng, guide, banned);
     let { best, score } = leastContradicting(cands, text, guide);
     const ends = (c: Rollout) => c.ended || c.ids.length === c.lead;
-    // a missing finding is due where the model would end the section, or where its best next
-    // sentence contradicts the findings more than the text so far ("Focal slowing is not present.")
-    const due = ends(cands[best]) || score > guide.score(text);
     if (score > 0 && guide.openings)
-      for (const lead of guide.openings(text, due)) {
+      for (const lead of guide.openings(text, { ids: cands[best].ids, ends: ends(cands[best]) })) {
         const more = await rollouts(
           dec,
           context,

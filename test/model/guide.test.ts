@@ -166,9 +166,9 @@ test('before a section ends with a finding left out, the model continues an open
     endsSentence: (t: number) => W[t] === '.',
     minLogp: Math.log(0.002),
     // as `celm report` answers for findings: only before the section ends
-    openings: (ids: number[], ending: boolean) => {
-      asked.push(`${ids.map((t) => W[t]).join(' ')}|${ending}`);
-      return ending && !said(ids) ? [{ ids: [2] }] : [];
+    openings: (ids: number[], next: { ids: number[]; ends: boolean }) => {
+      asked.push(`${ids.map((t) => W[t]).join(' ')}|${next.ends}`);
+      return next.ends && !said(ids) ? [{ ids: [2] }] : [];
     },
   };
   const ids = await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), guide);
