@@ -26,9 +26,10 @@ export interface Phrasebook {
   openings: Record<string, Partial<Record<PhraseKey, string[]>>>;
   /**
    * section -> opening -> the words (./lexicon.ts wordsOf) of the training sentences that begin with
-   * it. A sentence the model writes after an opening may use only these: after "There is
-   * intermittent focal slowing in the" the training reports go on with a side and a region, and "...
-   * in the middle flash frequencies" (words of the photic sentence, fluent to the model) is drift.
+   * it or state its finding. A sentence the model writes after an opening may use only these: after
+   * "There is intermittent focal slowing in the" the training reports go on with a side and a region,
+   * and "... in the middle flash frequencies" (words of the photic sentence, fluent to the model) is
+   * drift.
    */
   words?: Record<string, Record<string, string[]>>;
 }
@@ -75,6 +76,8 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
   // words: of those sentences }
   type Count = { all: number; kinds: Map<PhraseKey, number>; words: Set<string> };
   const counts = new Map<string, Map<string, Count>>();
+  // section -> finding -> the words of all its sentences stating it
+  const kindWords = new Map<string, Map<PhraseKey, Set<string>>>();
   for (const sections of reports)
     for (const { section_name: section, section_text: text } of sections) {
       if (!SECTION_KINDS[section as keyof typeof SECTION_KINDS]?.length && section !== IMPRESSION) continue;
@@ -84,6 +87,13 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
         const words = sentence.split(/\s+/);
         const kinds = statedKinds(section, sentence);
         const used = wordsOf(sentence);
+        const byKind = kindWords.get(section) ?? new Map<PhraseKey, Set<string>>();
+        kindWords.set(section, byKind);
+        for (const k of kinds) {
+          const set = byKind.get(k) ?? new Set<string>();
+          byKind.set(k, set);
+          for (const w of used) set.add(w);
+        }
         for (let n = MIN_WORDS; n <= Math.min(MAX_WORDS, words.length - 1); n++) {
           const opening = words.slice(0, n).join(' ');
           const c: Count = bySection.get(opening) ?? { all: 0, kinds: new Map(), words: new Set() };
@@ -123,9 +133,14 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
     }
     openings[section] = kept;
     vocab[section] = Object.fromEntries(
-      Object.values(kept)
-        .flat()
-        .map((o) => [o, [...(bySection.get(o as string)?.words ?? [])].sort()]),
+      (Object.entries(kept) as [PhraseKey, string[]][]).flatMap(([k, list]) =>
+        list.map((o) => [
+          o,
+          [
+            ...new Set([...(bySection.get(o)?.words ?? []), ...(kindWords.get(section)?.get(k) ?? [])]),
+          ].sort(),
+        ]),
+      ),
     );
   }
   return { format: 'celm-phrasebook', version: 1, openings, words: vocab };

@@ -62,6 +62,8 @@ const MIN_TOKEN_LOGP = Math.log(0.005);
  * discharges give 6 an hour and more; a recording without them has a few at some electrode by chance.
  */
 const MIN_FOCUS_PER_HOUR = 5;
+/** Whole guide samples may run to at least this many tokens. */
+const MIN_SAMPLE_CAP = 64;
 /** Greedy texts of at most this many tokens (an epileptiform or seizure section, typically) are short. */
 const SHORT_SECTION = 48;
 
@@ -303,11 +305,18 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     // (twice as many for a short section: a step costs rows x length), and the section written
     // again sentence by sentence, keeping at each sentence the least contradicting of the greedy
     // one and samples (./sentence-guide.ts); whole samples need not run far past the greedy text's
-    // length
+    // length (but a greedy "None." may stand for a sentence of 40 tokens), and one that reaches the
+    // cap is cut mid-sentence and dropped (a cut "There are frequent sharp waves at 2.8 Hz with"
+    // contradicted nothing and won)
     if (guided && best.min > 0) {
-      const cap = { ...limit, maxTokens: Math.min(limit.maxTokens, 2 * gen.length + 16) };
+      const cap = {
+        ...limit,
+        maxTokens: Math.min(limit.maxTokens, Math.max(MIN_SAMPLE_CAP, 2 * gen.length + 16)),
+      };
       const drawCount = opts.guideSamples * (gen.length <= SHORT_SECTION ? 2 : 1);
-      const drawn = await sample(next, ids, eos, cap, drawCount, rng, banned);
+      const drawn = (await sample(next, ids, eos, cap, drawCount, rng, banned)).filter(
+        (x) => x.ids.length < cap.maxTokens,
+      );
       // the rewrite may need more than the greedy text's length (openings add sentences): the full limit
       const bySentence = await guideBySentence(
         next,

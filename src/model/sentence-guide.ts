@@ -11,9 +11,10 @@
  *
  * Where no candidate meets the findings, the model is also offered the openings the training reports
  * use for what is left out (`SentenceGuide.openings`, asked at each such sentence; the caller answers
- * where they belong: findings before the section ends, the verdict as the impression's first
- * sentence): the opening is forced, the model writes the rest of the sentence, and it is kept only if
- * it contradicts the findings less than the model's own candidates do.
+ * where they belong: findings where they are due, before the section ends or instead of a sentence
+ * that would deny one, the verdict as the impression's first sentence): the opening is forced, the
+ * model writes the rest of the sentence, and it is kept only if it contradicts the findings less than
+ * the model's own candidates do.
  */
 import type { Rng } from '../datasets/synth/prng.js';
 import { type Decoder, drawToken, type GenerateOptions, logSoftmax, penalize } from './generate.js';
@@ -21,7 +22,7 @@ import { type Decoder, drawToken, type GenerateOptions, logSoftmax, penalize } f
 export interface SentenceGuide {
   /** Contradictions of a (partial) section text: lower is better. */
   score(ids: number[]): number;
-  /** True when token `t` ends a sentence (its text ends with '.', '!' or '?'). */
+  /** True when token `t`, after `prev`, ends a sentence (a '.', '!' or '?' that is no decimal point). */
   endsSentence(t: number, prev: number | undefined): boolean;
   /** A sentence with a token less probable than this (log, untempered) is not a candidate. */
   minLogp: number;
