@@ -15,7 +15,7 @@ test('sentences end at . ! ? followed by white space', () => {
   assert.deepEqual(sentencesOf('  '), []);
 });
 
-test('openings are the precise, frequent sentence starts of each finding, never naming a side', () => {
+test('openings are the precise, frequent sentence starts of each finding, of 3 words or more, never naming a side', () => {
   const reports = [
     ...Array.from({ length: 6 }, (_, i) =>
       desc(
@@ -54,9 +54,9 @@ test('openings are the precise, frequent sentence starts of each finding, never 
     keepsToOpening(pb, 'EEG DESCRIPTION/DETAILS', opening, `${opening} the middle flash frequencies.`),
     false,
   );
-  // seen fewer than three times: not kept
+  // seen once: not kept (twice is enough: the rarest findings have a handful of training reports)
   assert.equal(
-    buildPhrasebook(reports.slice(0, 2)).openings['EEG DESCRIPTION/DETAILS'].artifact_electrode,
+    buildPhrasebook(reports.slice(0, 1)).openings['EEG DESCRIPTION/DETAILS'].artifact_electrode,
     undefined,
   );
 });
