@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ELECTRODE_LOCATION } from '../clinical/findings.js';
+import { ABNORMAL_KINDS, ELECTRODE_LOCATION, type FindingKind } from '../clinical/findings.js';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
@@ -381,14 +381,17 @@ function openingsFor(
   return (ids, next) => {
     if (!book) return [];
     // a missing finding is due where the model would end the section, or where its next sentence
-    // would deny a finding that is called for ("Focal slowing is not present.")
+    // would deny a finding that is called for ("Focal slowing is not present."); an abnormal one
+    // also after the section's first sentence, where reports state abnormalities (the asymmetry
+    // right after the PDR; at the section's end the model drifts into the photic sentence's words)
     const denial = deniedKinds(name, tok.decode(next.ids));
-    const due = next.ends || wanted.some((f) => denial.has(f));
+    const due = (f: FindingKind) =>
+      next.ends || wanted.some((w) => denial.has(w)) || (ids.length > 0 && ABNORMAL_KINDS.has(f));
     const said = labelReport(`${name}: ${tok.decode(ids)}`).findings;
     // a finding already stated, or already denied (an opening would contradict the text), is not asked for
     const mentioned = new Set(said.filter((f) => f.polarity !== 'uncertain').map((f) => f.kind));
     for (const k of deniedKinds(name, tok.decode(ids))) mentioned.add(k);
-    const missing: PhraseKey[] = due ? wanted.filter((f) => !mentioned.has(f)) : [];
+    const missing: PhraseKey[] = wanted.filter((f) => due(f) && !mentioned.has(f));
     if (!ids.length && name === 'IMPRESSION/INTERPRETATION' && abnormal) missing.push('abnormal');
     return [...new Set(missing.flatMap((f) => mine[f] ?? []))].map((o) => ({
       ids: tok.encode(` ${o}`),
