@@ -35,13 +35,24 @@ export interface Phrasebook {
   words?: Record<string, Record<string, string[]>>;
 }
 
-/** Does `sentence` (begun with `opening` of `section`) use only words the reports used after it? */
+/**
+ * Does `sentence` (begun with `opening` of `section`) use only words the reports used after it, and
+ * no electrode, number or longer word more than twice? Without the repetition penalty an opening's
+ * continuation can loop ("...left frontal region (T3, F7, F7, F8, F7, F3, F7, T3, ...)").
+ */
 export function keepsToOpening(
   book: Phrasebook,
   section: string,
   opening: string,
   sentence: string,
 ): boolean {
+  const seen = new Map<string, number>();
+  for (const t of sentence.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    if (!/\d/.test(t) && t.length < 4) continue;
+    const n = (seen.get(t) ?? 0) + 1;
+    if (n > 2) return false;
+    seen.set(t, n);
+  }
   const known = book.words?.[section]?.[opening];
   if (!known) return true;
   const set = new Set(known);
