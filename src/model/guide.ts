@@ -120,6 +120,16 @@ const HEART_RATE = /\b(?:HR:?|heart rate(?: of| was)?)\s*(\d+)\s*(?:bpm|beats)/i
 /** "60 Hz line noise", "50 Hz artifact" (the mains), as the description states it. */
 const MAINS = /\b(50|60)[- ]?Hz\b(?=[^.]*\b(?:line|mains|noise|artifact|interference)\b)/i;
 
+/** The duration (in minutes) and heart rate a description states, where it states them. */
+function statedNumbers(text: string): { minutes?: number; bpm?: number } {
+  const d = DURATION.exec(text);
+  const hr = HEART_RATE.exec(text);
+  return {
+    minutes: d ? Number(d[1]) * (/hour/i.test(d[2]) ? 60 : 1) : undefined,
+    bpm: hr ? Number(hr[1]) : undefined,
+  };
+}
+
 /** Numbers of `text` (one section) that contradict the measured facts (duration, heart rate, mains, PDR). */
 export function factViolations(
   section: string,
@@ -129,16 +139,13 @@ export function factViolations(
 ): number {
   let v = 0;
   if (section === 'EEG DESCRIPTION/DETAILS') {
-    const d = DURATION.exec(text);
-    if (d && facts.minutes !== undefined) {
-      const stated = Number(d[1]) * (/hour/i.test(d[2]) ? 60 : 1);
-      if (Math.abs(stated - facts.minutes) > FACT_TOLERANCE.minutes(facts.minutes)) v++;
-    }
-    const hr = HEART_RATE.exec(text);
+    const { minutes, bpm } = statedNumbers(text);
+    if (minutes !== undefined && facts.minutes !== undefined)
+      if (Math.abs(minutes - facts.minutes) > FACT_TOLERANCE.minutes(facts.minutes)) v++;
     if (
-      hr &&
+      bpm !== undefined &&
       facts.heartRateBpm !== undefined &&
-      Math.abs(Number(hr[1]) - facts.heartRateBpm) > FACT_TOLERANCE.heartRateBpm
+      Math.abs(bpm - facts.heartRateBpm) > FACT_TOLERANCE.heartRateBpm
     )
       v++;
     const mains = MAINS.exec(text);
@@ -157,15 +164,11 @@ export function factViolations(
  */
 export function factDistance(section: string, text: string, facts: MeasuredFacts): number {
   if (section !== 'EEG DESCRIPTION/DETAILS') return 0;
+  const { minutes, bpm } = statedNumbers(text);
   let d = 0;
-  const dur = DURATION.exec(text);
-  if (dur && facts.minutes)
-    d += Math.min(
-      1,
-      Math.abs(Number(dur[1]) * (/hour/i.test(dur[2]) ? 60 : 1) - facts.minutes) / facts.minutes,
-    );
-  const hr = HEART_RATE.exec(text);
-  if (hr && facts.heartRateBpm) d += Math.min(1, Math.abs(Number(hr[1]) - facts.heartRateBpm) / 30);
+  if (minutes !== undefined && facts.minutes)
+    d += Math.min(1, Math.abs(minutes - facts.minutes) / facts.minutes);
+  if (bpm !== undefined && facts.heartRateBpm) d += Math.min(1, Math.abs(bpm - facts.heartRateBpm) / 30);
   return d / 4.01;
 }
 
