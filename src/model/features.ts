@@ -17,7 +17,7 @@
  * side has spikes" or "one side is slow" without having to learn an absolute difference.
  */
 import { CELM_CHANNELS } from '../signal/channels.js';
-import { HOMOLOGOUS_PAIRS, homologIndex } from '../signal/spectral.js';
+import { CELM_HOMOLOG, HOMOLOGOUS_PAIRS } from '../signal/spectral.js';
 import { detectTransients, median, transientScores } from '../signal/transients.js';
 
 export const FEATURE_NAMES = [
@@ -54,8 +54,6 @@ export function featuresPerChannel(version: number): number {
 }
 
 const C = CELM_CHANNELS.length;
-/** Homologous channel of each model channel, -1 on the midline. */
-const HOMOLOG = homologIndex(CELM_CHANNELS);
 /** Side of each model channel: 0 left, 1 right, -1 midline (from the homologous pairs, left first). */
 const SIDE = CELM_CHANNELS.map((name) =>
   HOMOLOGOUS_PAIRS.some(([l]) => l === name) ? 0 : HOMOLOGOUS_PAIRS.some(([, r]) => r === name) ? 1 : -1,
@@ -142,7 +140,7 @@ function version2(
 ): void {
   transientScores(segment, C, mask, sc.z, sc.tmp);
   const counts = new Float32Array(C * 4); // lateralized, focal, generalized, isolated
-  for (const e of detectTransients(segment, C, mask, HOMOLOG, {}, sc.z)) {
+  for (const e of detectTransients(segment, C, mask, CELM_HOMOLOG, {}, sc.z)) {
     const k = e.field === 'focal' ? 1 : e.field === 'generalized' ? 2 : 3;
     counts[e.channel * 4 + k]++;
     if (e.lateralized) counts[e.channel * 4]++;
@@ -153,7 +151,7 @@ function version2(
     if (!mask[c]) continue;
     const o = offset + c * F + 8;
     for (let k = 0; k < 4; k++) out[o + k] = Math.log1p(counts[c * 4 + k]);
-    const h = HOMOLOG[c];
+    const h = CELM_HOMOLOG[c];
     const paired = h >= 0 && !!mask[h];
     out[o + 4] = paired ? Math.max(0, slow(c) - slow(h)) : 0;
     out[o + 5] = paired ? Math.max(0, alpha(h) - alpha(c)) : 0;

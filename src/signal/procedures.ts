@@ -7,7 +7,7 @@
  */
 import type { Annotation } from '../formats/edf/index.js';
 import { CELM_CHANNELS, type CelmChannel } from './channels.js';
-import { homologIndex } from './spectral.js';
+import { CELM_HOMOLOG } from './spectral.js';
 import { detectTransients } from './transients.js';
 
 const HV = /\b(hv|hyperventilat\w*)\b/i;
@@ -141,7 +141,6 @@ export function photicResponse(
   const to = trains[trains.length - 1].end_s + AROUND_SECONDS;
   const trainAt = (t: number) => trains.findIndex((tr) => t >= tr.start_s && t < tr.end_s);
   const C = mask.length;
-  const homolog = homologIndex(CELM_CHANNELS);
   const times: number[] = [];
   let between = 0; // seconds covered by segments, outside the trains
   const covered = new Set<number>();
@@ -152,7 +151,7 @@ export function photicResponse(
       if (k < 0) between += 0.1;
       else covered.add(k);
     }
-    for (const e of detectTransients(segment(i), C, mask, homolog, { sampleRate }))
+    for (const e of detectTransients(segment(i), C, mask, CELM_HOMOLOG, { sampleRate }))
       if (e.field === 'generalized') times.push(starts[i] + e.sample / sampleRate);
   }
   if (!covered.size || between < segSeconds) return null;

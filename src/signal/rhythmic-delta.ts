@@ -15,7 +15,7 @@
  * than a full spectrum of every channel, and only segments the band powers flag are read.
  */
 import { CELM_CHANNELS } from './channels.js';
-import { homologIndex } from './spectral.js';
+import { CELM_HOMOLOG } from './spectral.js';
 
 /** Delta power at least this many times the homologous channel's. */
 const LATERAL_RATIO = 2;
@@ -31,8 +31,6 @@ const LO_HZ = 0.5;
 const HI_HZ = 4;
 const BIN_HZ = 0.1;
 const PEAK_HALF_WIDTH_HZ = 0.25;
-
-const HOMOLOG = homologIndex(CELM_CHANNELS);
 
 /** Hann-windowed cosine and sine of every bin at every sample, for one segment length and rate. */
 let basis: { n: number; rate: number; cos: Float64Array; sin: Float64Array; bins: number } | null = null;
@@ -101,7 +99,7 @@ export function lateralizedDeltaChannels(
 ): number[] {
   const out: number[] = [];
   for (let c = 0; c < CELM_CHANNELS.length; c++) {
-    const h = HOMOLOG[c];
+    const h = CELM_HOMOLOG[c];
     if (h < 0 || !mask[c] || !mask[h]) continue;
     if (delta[c] > 0 && delta[c] >= LATERAL_RATIO * delta[h] && theta[c] < SHARP_THETA_RATIO * theta[h])
       out.push(c);

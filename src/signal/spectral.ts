@@ -7,6 +7,7 @@
  * bands delta 0.5-4, theta 4-8, alpha 8-13, beta 13-30, gamma 30-45 Hz; relative power is over
  * 0.5-45 Hz (which leaves out 50/60 Hz mains).
  */
+import { CELM_CHANNELS } from './channels.js';
 import { fftOf, nextPow2 } from './fft.js';
 import { nativeSignal } from './native.js';
 
@@ -238,6 +239,9 @@ export function homologIndex(names: readonly string[]): number[] {
     return pair ? names.indexOf(pair[0] === name ? pair[1] : pair[0]) : -1;
   });
 }
+
+/** Homologous channel of each model channel (CELM_CHANNELS order), -1 on the midline. */
+export const CELM_HOMOLOG: readonly number[] = homologIndex(CELM_CHANNELS);
 
 /** Asymmetry index (L - R) / (L + R): positive means more power on the left. */
 export function asymmetryIndex(left: number, right: number): number {
