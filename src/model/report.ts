@@ -256,10 +256,13 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   for (let id = 0; id < tok.vocabSize; id++) if (tok.isSpecial(id) && id !== eos) banned.add(id);
   const room = meta.model.ctx - prefixLength(meta.model);
   const sentenceEnds = new Set<number>();
-  for (let id = 0; id < tok.vocabSize; id++) if (/[.!?]\s*$/.test(tok.decode([id]))) sentenceEnds.add(id);
-  const period = tok.encode('.')[0];
   const digits = new Set<number>();
-  for (let id = 0; id < tok.vocabSize; id++) if (/\d$/.test(tok.decode([id]))) digits.add(id);
+  for (let id = 0; id < tok.vocabSize; id++) {
+    const piece = tok.decode([id]);
+    if (/[.!?]\s*$/.test(piece)) sentenceEnds.add(id);
+    if (/\d$/.test(piece)) digits.add(id);
+  }
+  const period = tok.encode('.')[0];
   const guided = opts.guideSamples > 0 && meta.labels.length > 0;
   // sampled candidates that derailed: a token the model all but ruled out, or a word no training
   // report used (./lexicon.ts)
@@ -385,12 +388,13 @@ function openingsFor(
     // also after the section's first sentence, where reports state abnormalities (the asymmetry
     // right after the PDR; at the section's end the model drifts into the photic sentence's words)
     const denial = deniedKinds(name, tok.decode(next.ids));
-    const due = (f: FindingKind) =>
-      next.ends || wanted.some((w) => denial.has(w)) || (ids.length > 0 && ABNORMAL_KINDS.has(f));
-    const said = labelReport(`${name}: ${tok.decode(ids)}`).findings;
+    const anyDue = next.ends || wanted.some((w) => denial.has(w));
+    const due = (f: FindingKind) => anyDue || (ids.length > 0 && ABNORMAL_KINDS.has(f));
+    const text = tok.decode(ids);
+    const said = labelReport(`${name}: ${text}`).findings;
     // a finding already stated, or already denied (an opening would contradict the text), is not asked for
     const mentioned = new Set(said.filter((f) => f.polarity !== 'uncertain').map((f) => f.kind));
-    for (const k of deniedKinds(name, tok.decode(ids))) mentioned.add(k);
+    for (const k of deniedKinds(name, text)) mentioned.add(k);
     const missing: PhraseKey[] = wanted.filter((f) => due(f) && !mentioned.has(f));
     if (!ids.length && name === 'IMPRESSION/INTERPRETATION' && abnormal) missing.push('abnormal');
     return [...new Set(missing.flatMap((f) => mine[f] ?? []))].map((o) => ({
