@@ -15,7 +15,7 @@ import { type RecordingMeasures, recordingMeasures } from '../signal/recording-m
 import { type Calibration, type Evidence, fitCalibration, reportEvidence } from './calibration.js';
 import { readSplit } from './data.js';
 import { recordingVectors } from './embed.js';
-import { buildLexicon } from './lexicon.js';
+import { writeLexicon } from './lexicon.js';
 import { loadModelDir } from './model-dir.js';
 import { buildPhrasebook } from './phrasebook.js';
 import { createRunner } from './runner.js';
@@ -87,10 +87,6 @@ export async function calibrateModel(o: CalibrateOptions): Promise<Calibration> 
     `${JSON.stringify(buildPhrasebook(items.map((it) => it.report_sections)), null, 1)}\n`,
   );
   // models trained before celm train wrote the lexicon get it here, from the same reports
-  if (!files.lexicon)
-    writeFileAtomic(
-      join(files.dir, MODEL_FILES.lexicon),
-      `${JSON.stringify(buildLexicon(items.flatMap((it) => it.report_sections.map((s) => s.section_text))))}\n`,
-    );
+  if (!files.lexicon) writeLexicon(join(files.dir, MODEL_FILES.lexicon), items);
   return cal;
 }

@@ -5,6 +5,9 @@
  * candidates are not kept (src/model/report.ts). Saved as `lexicon.json` in the model folder.
  * Also the two text units the guide and the phrasebook count in: words and sentences.
  */
+import type { CelmReportSection } from '../clinical/sections.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+
 export interface Lexicon {
   format: 'celm-lexicon';
   version: 1;
@@ -20,6 +23,12 @@ export function buildLexicon(texts: Iterable<string>): Lexicon {
   const words = new Set<string>();
   for (const t of texts) for (const w of wordsOf(t)) words.add(w);
   return { format: 'celm-lexicon', version: 1, words: [...words].sort() };
+}
+
+/** Writes the lexicon of `reports`' section texts to `path` (`celm train`, and `celm calibrate` for older models). */
+export function writeLexicon(path: string, reports: { report_sections: CelmReportSection[] }[]): void {
+  const texts = reports.flatMap((r) => r.report_sections.map((s) => s.section_text));
+  writeFileAtomic(path, `${JSON.stringify(buildLexicon(texts))}\n`);
 }
 
 /** The words of `text` not in `known`. */

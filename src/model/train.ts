@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { CELM_SECTIONS } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
-import { writeFileAtomic } from '../fs-atomic.js';
 import {
   bceWithLogits,
   DEFAULT_REPORT_MODEL,
@@ -38,7 +37,7 @@ import {
 import { recordingVectors, type SegmentInput, segmentVectorDim } from './embed.js';
 import { type LoadedEncoder, loadEncoderDir, torchEmbedder } from './encoder-io.js';
 import { FEATURES_VERSION } from './features.js';
-import { buildLexicon } from './lexicon.js';
+import { writeLexicon } from './lexicon.js';
 import { ortEmbedder } from './runner.js';
 import type { Backend } from './runtime/index.js';
 import { loadOrt } from './runtime/onnx/index.js';
@@ -222,10 +221,7 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
     tok.save(tokPath);
   }
   log(`tokenizer: ${tok.vocabSize} tokens`);
-  writeFileAtomic(
-    join(o.outDir, MODEL_FILES.lexicon),
-    `${JSON.stringify(buildLexicon(train.flatMap((it) => it.report_sections.map((s) => s.section_text))))}\n`,
-  );
+  writeLexicon(join(o.outDir, MODEL_FILES.lexicon), train);
 
   // 2. segment vectors
   // The frozen encoder runs on ONNX Runtime when it loads (~2.5x less CPU than libtorch), else libtorch.
