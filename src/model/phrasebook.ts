@@ -77,7 +77,7 @@ const SIDED = /\b(left|right|L|R)\b/i;
 const IMPRESSION = 'IMPRESSION/INTERPRETATION';
 
 /** The findings of `section` one sentence states as present, and an impression's abnormal verdict. */
-function statedKinds(section: string, sentence: string): PhraseKey[] {
+export function statedKinds(section: string, sentence: string): PhraseKey[] {
   const kinds = new Set<FindingKind>(SECTION_KINDS[section as keyof typeof SECTION_KINDS] ?? []);
   const said = labelReport(`${section}: ${sentence}`);
   const out: PhraseKey[] = said.findings

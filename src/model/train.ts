@@ -37,6 +37,7 @@ import {
 import { recordingVectors, type SegmentInput, segmentVectorDim } from './embed.js';
 import { type LoadedEncoder, loadEncoderDir, torchEmbedder } from './encoder-io.js';
 import { FEATURES_VERSION } from './features.js';
+import { findingTokenWeights, weightedCrossEntropy } from './finding-weights.js';
 import { writeLexicon } from './lexicon.js';
 import { ortEmbedder } from './runner.js';
 import type { Backend } from './runtime/index.js';
@@ -68,6 +69,11 @@ export interface ReportTrainConfig {
      * 0 = the head's probabilities always (the token then carries only what the head has learnt).
      */
     findingsTeacher: number;
+    /**
+     * Loss weight of the tokens of sentences that state a finding (./finding-weights.ts); 1 = the
+     * plain token mean. Training batches only: the validation loss stays the plain mean.
+     */
+    findingWeight: number;
     maxRows: number; // segment rows per report (longer reports are subsampled evenly)
     valExamples: number;
   };
@@ -94,6 +100,7 @@ export const DEFAULT_TRAIN_CONFIG: ReportTrainConfig = {
     maxHistory: 40,
     historyDropout: 0.2,
     findingsTeacher: 0,
+    findingWeight: 1,
     maxRows: 768,
     valExamples: 96,
   },
@@ -171,6 +178,8 @@ interface Example {
   bare: { ids: number[]; start: number };
   /** The decoder reads the reference's findings in the findings token (train.findingsTeacher). */
   teacher?: boolean;
+  /** Loss weight of each section-text token (train.findingWeight), null = all 1. */
+  bodyWeights: Float32Array | null;
 }
 
 async function frozenEmbedder(be: Backend, enc: LoadedEncoder, threads: number, log: (l: string) => void) {
@@ -290,6 +299,10 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
             mcfg.ctx - prefixLen,
             prompt,
           ),
+          bodyWeights:
+            cfg.train.findingWeight === 1
+              ? null
+              : findingTokenWeights(tok, s.section_name, s.section_text, cfg.train.findingWeight),
         }));
     });
   const trainEx = examplesOf(train);
@@ -348,17 +361,27 @@ export async function trainReportModel(be: Backend, o: TrainReportOptions): Prom
       be.causalMask(prefixLen + T),
       trainMode,
     ); // [B, T, V]
-    const lm = be.crossEntropy(
-      be.reshape(logits, [batch.length * T, mcfg.vocab]),
-      be.tensorInt(targets, [batch.length * T]),
-      -1,
-    );
+    const flat = be.reshape(logits, [batch.length * T, mcfg.vocab]); // [B*T, V]
+    const lm =
+      trainMode && batch.some((e) => e.bodyWeights)
+        ? weightedCrossEntropy(be, flat, targets, tokenWeights(batch, T))
+        : be.crossEntropy(flat, be.tensorInt(targets, [batch.length * T]), -1);
     const y = new Float32Array(batch.length * AUX_LABELS.length);
     batch.forEach((e, b) => {
       y.set(aux[e.item], b * AUX_LABELS.length);
     });
     const bce = bceWithLogits(be, auxLogits, be.tensor(y, [batch.length, AUX_LABELS.length]));
     return { total: be.add(lm, be.mulScalar(bce, cfg.train.auxWeight)), lm, bce };
+  };
+
+  /** Weight of each target of a batch [B*T]: the weight of the token it predicts (0 = no target). */
+  const tokenWeights = (batch: Example[], T: number): Float32Array => {
+    const w = new Float32Array(batch.length * T);
+    batch.forEach((e, b) => {
+      // target t predicts ids[t + 1]; the section text begins at ids[start + 1]
+      for (let t = e.start; t < e.ids.length - 1; t++) w[b * T + t] = e.bodyWeights?.[t - e.start] ?? 1;
+    });
+    return w;
   };
 
   // A batch: `reportsPerBatch` reports in a per-epoch shuffled order, batchSize / reportsPerBatch of
