@@ -10,12 +10,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ABNORMAL_KINDS, ELECTRODE_LOCATION, type FindingKind } from '../clinical/findings.js';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
 import { labelReport } from '../eval/clinical/labeler.js';
+import { EdfReader } from '../formats/edf/reader.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { type RecordingMeasures, recordingMeasures } from '../signal/recording-measures.js';
 import { applyCalibration, reportEvidence } from './calibration.js';
@@ -24,6 +25,7 @@ import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
+import { type GroundFacts, groundNumbers } from './ground.js';
 import {
   DEFAULT_GUIDE,
   deniedKinds,
@@ -31,7 +33,6 @@ import {
   expectedVerdict,
   factDistance,
   type GuideOptions,
-  type MeasuredFacts,
   SECTION_KINDS,
   violations,
 } from './guide.js';
@@ -85,6 +86,11 @@ export interface ReportRequest {
    * head's for the guide, the prompt and the decoder's findings token. Default true.
    */
   calibration?: boolean;
+  /**
+   * Write the numbers the files determine (duration, the recordings' list, heart rate, mains) from
+   * the files and measurements where the description states them (./ground.ts). Default true.
+   */
+  ground?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -94,6 +100,8 @@ export interface MeasuredValues {
   recordings: {
     file: string;
     duration_s: number;
+    /** Start clock time from the EDF header ("HH:MM:SS"; the date is left out), null when unknown. */
+    start_time: string | null;
     channels_usable: number;
     pdr_hz: number | null;
     pdr_source: string | null;
@@ -346,7 +354,10 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
       best = fewest(pool);
     }
     const text = best.texts[mbrSelect(best.texts)];
-    out.push({ section_name: name, section_text: text });
+    out.push({
+      section_name: name,
+      section_text: req.ground === false ? text : groundNumbers(name, text, facts),
+    });
     req.onProgress?.('write', k + 1, sections.length);
   }
   lap('generate_s');
@@ -421,9 +432,17 @@ function measuredOf(
   const round = (v: number) => Math.round(v * 1000) / 1000;
   const roundAll = (o: Record<string, number>) =>
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]));
+  let start: string | null = null;
+  const edf = EdfReader.open(file);
+  try {
+    start = edf.startDateTime?.slice(11, 19) ?? null;
+  } finally {
+    edf.close();
+  }
   return {
     file,
     duration_s: idx.duration_s,
+    start_time: start,
     channels_usable: idx.quality_summary?.usable_channels ?? 0,
     pdr_hz: q?.pdr ? round(q.pdr.frequencyHz) : null,
     pdr_source: q?.pdr?.source ?? null,
@@ -467,9 +486,12 @@ function measuredOf(
  * that has them, the mains frequency of the recording with the most line noise, and the region of
  * the sharp-transient detector's focus.
  */
-function measuredFacts(m: MeasuredValues): MeasuredFacts {
+function measuredFacts(m: MeasuredValues): GroundFacts {
   const r = m.recordings;
-  const facts: MeasuredFacts = { minutes: r.reduce((a, x) => a + x.duration_s, 0) / 60 };
+  const facts: GroundFacts = {
+    minutes: r.reduce((a, x) => a + x.duration_s, 0) / 60,
+    recordings: r.map((x) => ({ name: basename(x.file), start: x.start_time, seconds: x.duration_s })),
+  };
   const hr = r.find((x) => x.ecg_artifact)?.ecg_artifact?.heart_rate_bpm;
   if (hr) facts.heartRateBpm = hr;
   const pdr = r.find((x) => x.pdr_hz !== null)?.pdr_hz;

@@ -23,6 +23,7 @@ interface ReportCliOptions {
   threads?: string;
   cache?: string;
   calibration: boolean;
+  ground: boolean;
   quiet?: boolean;
 }
 
@@ -77,6 +78,10 @@ export function registerReport(program: Command): void {
       '--no-calibration',
       "ignore the model's findings calibration (calibration.json): the findings head alone guides the text",
     )
+    .option(
+      '--no-ground',
+      "keep the decoder's own numbers: no duration, recording list, heart rate or mains written from the files",
+    )
     .option('--quiet', 'no progress on stderr')
     .action(async (files: string[], o: ReportCliOptions) => {
       if (o.format !== 'md' && o.format !== 'json')
@@ -108,6 +113,7 @@ export function registerReport(program: Command): void {
         runtime: o.runtime as 'ort' | 'torch' | undefined,
         threads: o.threads ? Math.floor(num(o.threads, '--threads', 1)) : undefined,
         calibration: o.calibration,
+        ground: o.ground,
         generate: {
           beams: Math.floor(num(o.beams, '--beams', 1)),
           maxTokens: Math.floor(num(o.maxTokens, '--max-tokens', 1)),

@@ -1,0 +1,99 @@
+/**
+ * Numbers the files determine, written from the files. The decoder picks a description's sentences
+ * from the EEG and the training reports, but it cannot read a recording's length, start time or file
+ * name from 10-s segment vectors, nor count heartbeats: its "32-minute EEG" for a 20-minute file is a
+ * guess from the training reports. Where a sentence states such a number, the measured one replaces
+ * it (the guide, ./guide.ts, already prefers candidates whose numbers agree; this fixes the ones that
+ * no candidate got right). Sentences are never added or removed: only their slots change.
+ */
+import type { MeasuredFacts } from './guide.js';
+
+/** One file of the report, as the description lists it. */
+export interface RecordingFact {
+  /** File name without folders, as reports name it ("00012345_s001_t000.edf"). */
+  name: string;
+  /** Start clock time "HH:MM:SS" from the EDF header, null when the header has none. */
+  start: string | null;
+  seconds: number;
+}
+
+export interface GroundFacts extends MeasuredFacts {
+  recordings?: RecordingFact[];
+}
+
+const DESCRIPTION = 'EEG DESCRIPTION/DETAILS';
+const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** "an" before numbers said with a vowel sound: 8, 11, 18, 80-89, 800-899, 8,000... */
+function article(n: string): string {
+  return /^(8|11|18)(\d{3})*$|^8/.test(n) ? 'an' : 'a';
+}
+
+/** "38 minutes", "1 minute", "2.5 hours" (two hours and more read in hours). */
+export function durationWords(seconds: number): string {
+  const m = Math.round(seconds / 60);
+  if (m < 120) return `${m} minute${m === 1 ? '' : 's'}`;
+  return `${Number((seconds / 3600).toFixed(1))} hours`;
+}
+
+/** "38-minute", "2.5-hour". */
+function durationAdjective(seconds: number): string {
+  const m = Math.round(seconds / 60);
+  return m < 120 ? `${m}-minute` : `${Number((seconds / 3600).toFixed(1))}-hour`;
+}
+
+/** "recording 1 (a.edf) from 13:15:09 for 28 minutes; recording 2 (...)". */
+function recordingList(recs: RecordingFact[]): string {
+  return recs
+    .map(
+      (r, i) =>
+        `recording ${i + 1} (${r.name})${r.start ? ` from ${r.start}` : ''} for ${durationWords(r.seconds)}`,
+    )
+    .join('; ');
+}
+
+/** "This report covers two recordings of the same session: recording 1 (...) ...; recording 2 (...) ...." */
+const COVERS = /\b(This report covers) (\w+) recordings? (of the same session): [\s\S]*?(?=\.(?:\s|$))/;
+/** "A 32-minute EEG", "a 1.5-hour recording" (the article is rewritten with the number). */
+const ADJECTIVE = /\b([Aa]n?) (\d+(?:\.\d+)?)-(minute|hour)\b/;
+/** "for 38 minutes", "of 2.5 hours" (the total, where the description states it in words). */
+const SPELLED = /\b(for|of) (\d+(?:\.\d+)?) (minutes?|hours?)\b/;
+const HEART_RATE = /\b(HR:?\s*|heart rate(?: of| was)?\s*)(\d+)(\s*(?:bpm|beats))/i;
+/** "60 Hz artifact", "50 Hz line noise": the mains frequency where the sentence is about the noise. */
+const MAINS = /\b(50|60)([- ]?Hz\b)(?=[^.]*\b(?:line|mains|noise|artifact|interference)\b)/i;
+
+/**
+ * `text` (one section) with the numbers the files determine written from them: in the description,
+ * the total duration, the list of a multi-file report's recordings (names, start times, lengths),
+ * the heart rate (from the ECG) and the mains frequency (from the line noise). Other sections and
+ * numbers without a measurement are returned as they are.
+ */
+export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
+  if (section !== DESCRIPTION) return text;
+  let out = text;
+  const recs = facts.recordings ?? [];
+  // the recording list first, so that its per-file lengths are not taken for the total
+  let list = '';
+  out = out.replace(COVERS, (whole, covers: string, _count: string, same: string) => {
+    if (recs.length < 2) return whole;
+    list = `${covers} ${NUMBER_WORDS[recs.length] ?? recs.length} recordings ${same}: ${recordingList(recs)}`;
+    return '\u0000';
+  });
+  if (facts.minutes !== undefined) {
+    const seconds = facts.minutes * 60;
+    out = out.replace(ADJECTIVE, (_w, a: string) => {
+      const adj = durationAdjective(seconds);
+      const art = article(adj.slice(0, adj.indexOf('-')));
+      return `${a[0] === 'A' ? art[0].toUpperCase() + art.slice(1) : art} ${adj}`;
+    });
+    out = out.replace(SPELLED, (_w, prep: string) => `${prep} ${durationWords(seconds)}`);
+  }
+  if (facts.heartRateBpm !== undefined)
+    out = out.replace(
+      HEART_RATE,
+      (_w, lead: string, _n: string, unit: string) => `${lead}${facts.heartRateBpm}${unit}`,
+    );
+  if (facts.lineHz !== undefined)
+    out = out.replace(MAINS, (_w, _hz: string, rest: string) => `${facts.lineHz}${rest}`);
+  return out.replace('\u0000', list);
+}

@@ -1,0 +1,70 @@
+/**
+ * Numbers written from the files (./ground.ts): duration, the recordings of a multi-file report,
+ * heart rate and mains, in the description only, and only where a sentence states them.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { durationWords, type GroundFacts, groundNumbers } from '../../src/model/ground.js';
+
+const DESC = 'EEG DESCRIPTION/DETAILS';
+
+test('the stated duration becomes the measured one, with its article', () => {
+  const facts: GroundFacts = { minutes: 18.2 };
+  assert.equal(
+    groundNumbers(DESC, 'A 32-minute EEG was recorded in the awake state. HR: 70 bpm.', facts),
+    'An 18-minute EEG was recorded in the awake state. HR: 70 bpm.',
+  );
+  assert.equal(
+    groundNumbers(DESC, 'This is an 81-minute digital video EEG.', { minutes: 24.6 }),
+    'This is a 25-minute digital video EEG.',
+  );
+  assert.equal(
+    groundNumbers(DESC, 'Routine EEG of 34 minutes, 19 scalp electrodes.', { minutes: 21 }),
+    'Routine EEG of 21 minutes, 19 scalp electrodes.',
+  );
+  assert.equal(
+    groundNumbers(DESC, 'Prolonged video EEG recorded for 20 hours in the awake and asleep states.', {
+      minutes: 1440,
+    }),
+    'Prolonged video EEG recorded for 24 hours in the awake and asleep states.',
+  );
+  assert.equal(durationWords(60), '1 minute');
+  assert.equal(durationWords(150 * 60), '2.5 hours');
+});
+
+test('a multi-file list is written from the files; the total is not taken from it', () => {
+  const facts: GroundFacts = {
+    minutes: 52,
+    recordings: [
+      { name: 'p_s001_t000.edf', start: '15:06:49', seconds: 24 * 60 },
+      { name: 'p_s001_t001.edf', start: '16:05:20', seconds: 28 * 60 },
+    ],
+  };
+  const drafted =
+    'Routine EEG of 38 minutes, plus EKG. This report covers three recordings of the same session: ' +
+    'recording 1 (x_s001_t000.edf) from 10:00:00 for 12 minutes; recording 2 (x_s001_t001.edf) from ' +
+    '11:00:00 for 13 minutes; recording 3 (x_s001_t002.edf) from 12:00:00 for 13 minutes. HR: 61 bpm.';
+  assert.equal(
+    groundNumbers(DESC, drafted, { ...facts, heartRateBpm: 74 }),
+    'Routine EEG of 52 minutes, plus EKG. This report covers two recordings of the same session: ' +
+      'recording 1 (p_s001_t000.edf) from 15:06:49 for 24 minutes; recording 2 (p_s001_t001.edf) from ' +
+      '16:05:20 for 28 minutes. HR: 74 bpm.',
+  );
+  // one file: a drafted list is left as the model wrote it (no sentence is removed)
+  const one = { minutes: 20, recordings: [facts.recordings![0]] };
+  assert.match(groundNumbers(DESC, drafted, one), /three recordings of the same session/);
+});
+
+test('mains and heart rate only with a measurement; other sections untouched', () => {
+  const text = 'There is 60 Hz artifact in several channels. The heart rate was 88 bpm.';
+  assert.equal(
+    groundNumbers(DESC, text, { lineHz: 50, heartRateBpm: 64 }),
+    'There is 50 Hz artifact in several channels. The heart rate was 64 bpm.',
+  );
+  assert.equal(groundNumbers(DESC, text, {}), text);
+  // a 60 Hz photic flash is no mains statement
+  const photic = 'Photic stimulation at 60 Hz was performed.';
+  assert.equal(groundNumbers(DESC, photic, { lineHz: 50 }), photic);
+  const bg = 'A 32-minute EEG. There is 60 Hz artifact.';
+  assert.equal(groundNumbers('BACKGROUND ACTIVITY', bg, { minutes: 20, lineHz: 50 }), bg);
+});
