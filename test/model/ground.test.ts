@@ -68,3 +68,26 @@ test('mains and heart rate only with a measurement; other sections untouched', (
   const bg = 'A 32-minute EEG. There is 60 Hz artifact.';
   assert.equal(groundNumbers('BACKGROUND ACTIVITY', bg, { minutes: 20, lineHz: 50 }), bg);
 });
+
+test("the background's PDR sentence gets the measured frequency, to 0.1 Hz", () => {
+  const BG = 'BACKGROUND ACTIVITY';
+  assert.equal(
+    groundNumbers(
+      BG,
+      'The background is organized, with an 8-9 Hz posterior dominant rhythm, which attenuates with eye opening. Photic stimulation elicited a driving response at 6-25 Hz.',
+      { pdrHz: 10.234 },
+    ),
+    'The background is organized, with a 10.2 Hz posterior dominant rhythm, which attenuates with eye opening. Photic stimulation elicited a driving response at 6-25 Hz.',
+  );
+  assert.equal(
+    groundNumbers(BG, 'The posterior dominant rhythm is 9.5 Hz and 50 µV in amplitude.', { pdrHz: 8.96 }),
+    'The posterior dominant rhythm is 9 Hz and 50 µV in amplitude.',
+  );
+  assert.equal(
+    groundNumbers(BG, 'A 9.5 Hz posterior dominant rhythm is seen.', { pdrHz: 8.04 }),
+    'An 8 Hz posterior dominant rhythm is seen.',
+  );
+  // an absent PDR stays absent; the photic sentence is not a PDR sentence
+  const absent = 'A posterior dominant rhythm is not seen. Photic driving at 5-25 Hz.';
+  assert.equal(groundNumbers(BG, absent, { pdrHz: 9.1 }), absent);
+});
