@@ -6,7 +6,9 @@
  * it (the guide, ./guide.ts, already prefers candidates whose numbers agree; this fixes the ones that
  * no candidate got right). Sentences are never added or removed: only their slots change.
  */
-import type { MeasuredFacts } from './guide.js';
+import { ELECTRODE_LOCATION, type Region } from '../clinical/findings.js';
+import { labelReport } from '../eval/clinical/labeler.js';
+import { type MeasuredFacts, regionsAgree } from './guide.js';
 
 /** One file of the report, as the description lists it. */
 export interface RecordingFact {
@@ -19,10 +21,16 @@ export interface RecordingFact {
 
 export interface GroundFacts extends MeasuredFacts {
   recordings?: RecordingFact[];
+  /** Side of focal epileptiform discharges the features measure (features.ts measuredSides). */
+  focalSide?: 'left' | 'right';
+  /** Electrode with the most lateralized sharp transients (the detector's focus; its region is focusRegion). */
+  focusElectrode?: string;
 }
 
 const DESCRIPTION = 'EEG DESCRIPTION/DETAILS';
 const BACKGROUND = 'BACKGROUND ACTIVITY';
+const EPILEPTIFORM = 'EPILEPTIFORM ABNORMALITIES';
+const IMPRESSION = 'IMPRESSION/INTERPRETATION';
 const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 
 /** `a` ("a", "An", ...) made right for the number `n`: "an" before 8, 11, 18, 80-89, 800-899, 8,000... */
@@ -92,15 +100,99 @@ function groundPdr(text: string, hz: number): string {
     .join('');
 }
 
+/** Region words as reports write them, longest first so that "centro-temporal" is not read as "temporal". */
+const REGION_WORD =
+  /\b(centro-?temporal|fronto-?temporal|parieto-?occipital|mid-temporal|frontal|temporal|central|parietal|occipital)\b/gi;
+const REGION_OF: Record<string, Region> = {
+  centrotemporal: 'centrotemporal',
+  frontotemporal: 'frontotemporal',
+  parietooccipital: 'parietooccipital',
+  midtemporal: 'temporal',
+  frontal: 'frontal',
+  temporal: 'temporal',
+  central: 'central',
+  parietal: 'parietal',
+  occipital: 'occipital',
+};
+const WORD_OF: Record<Region, string> = {
+  frontal: 'frontal',
+  frontotemporal: 'frontotemporal',
+  temporal: 'temporal',
+  central: 'central',
+  centrotemporal: 'centrotemporal',
+  parietal: 'parietal',
+  occipital: 'occipital',
+  parietooccipital: 'parieto-occipital',
+};
+const ELECTRODE = new RegExp(`\\b(${Object.keys(ELECTRODE_LOCATION).join('|')})\\b`, 'g');
+const SIDE_WORD = /\b(left|right)\b/gi;
+/** The impression's closing line about the focus ("a potentially epileptogenic focus in the ..."). */
+const FOCUS_LINE = /\bepileptogenic\b|\bseizure focus\b/i;
+
+/** Does this sentence of `section` state focal epileptiform discharges, possible ones included, or close on their focus? */
+function aboutFocalDischarges(section: string, sentence: string): boolean {
+  if (FOCUS_LINE.test(sentence)) return true;
+  return labelReport(`${section}: ${sentence}`).findings.some(
+    (f) => f.kind === 'focal_epileptiform' && f.polarity !== 'absent',
+  );
+}
+
+/**
+ * A sentence about focal discharges with the measured focus: a side word when every side it names
+ * is the other one, a region word when none it names shares a lobe with the detector's focus, and
+ * electrodes on the other side or away from the focus region replaced by the focus electrode. What
+ * agrees with the measurement stays as the decoder wrote it ("centro-temporal" for a C4 focus).
+ */
+function groundFocusSentence(sentence: string, facts: GroundFacts): string {
+  let out = sentence;
+  const side = facts.focalSide;
+  const sides = [...out.matchAll(SIDE_WORD)].map((m) => m[1].toLowerCase());
+  if (side && sides.length && !sides.includes(side))
+    out = out.replace(SIDE_WORD, (w) =>
+      w[0] === 'L' || w[0] === 'R' ? side[0].toUpperCase() + side.slice(1) : side,
+    );
+  const focus = facts.focusRegion;
+  const regions = [...out.matchAll(REGION_WORD)].map((m) => REGION_OF[m[1].toLowerCase().replace('-', '')]);
+  if (focus && regions.length && !regions.some((r) => regionsAgree(r, focus)))
+    out = out.replace(REGION_WORD, WORD_OF[focus]);
+  const at = facts.focusElectrode;
+  if (at) {
+    const wrong = (e: string) => {
+      const loc = ELECTRODE_LOCATION[e];
+      return (
+        (side && loc.side !== side && loc.side !== 'midline') || (focus && !regionsAgree(loc.region, focus))
+      );
+    };
+    out = out.replace(ELECTRODE, (e) => (wrong(e) ? at : e));
+    // "(T3, T3)" after a replacement reads "(T3)"
+    out = out.replace(new RegExp(`\\b${at}(?:,? (?:and )?${at}\\b)+`, 'g'), at);
+  }
+  return out;
+}
+
+/** The epileptiform section's and the impression's sentences about focal discharges, grounded. */
+function groundFocus(section: string, text: string, facts: GroundFacts): string {
+  if (!facts.focalSide && !facts.focusRegion) return text;
+  // sentences, and the impression's numbered lines, keeping what separates them
+  return text
+    .split(/((?<=[.!?])\s+|\n)/)
+    .map((part) =>
+      /\S/.test(part) && aboutFocalDischarges(section, part) ? groundFocusSentence(part, facts) : part,
+    )
+    .join('');
+}
+
 /**
  * `text` (one section) with the numbers the files determine written from them: in the description,
  * the total duration, the list of a multi-file report's recordings (names, start times, lengths),
  * the heart rate (from the ECG) and the mains frequency (from the line noise); in the background,
- * the posterior dominant rhythm's frequency. Other sections and numbers without a measurement are
- * returned as they are.
+ * the posterior dominant rhythm's frequency; in the epileptiform section and the impression, the side,
+ * region and electrodes of focal discharges where they contradict the measured focus. Other sections
+ * and numbers without a measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
   if (section === BACKGROUND && facts.pdrHz !== undefined) return groundPdr(text, facts.pdrHz);
+  if (section === EPILEPTIFORM || section === IMPRESSION) return groundFocus(section, text, facts);
   if (section !== DESCRIPTION) return text;
   let out = text;
   const recs = facts.recordings ?? [];

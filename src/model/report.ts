@@ -246,6 +246,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   );
 
   const facts = measuredFacts(measured);
+  if (sides.focal_epileptiform) facts.focalSide = sides.focal_epileptiform;
 
   // models trained with a findings prompt read the head's findings and the measured sides as text
   const prompt = meta.findings_prompt
@@ -506,7 +507,10 @@ function measuredFacts(m: MeasuredValues): GroundFacts {
     .filter((x): x is TransientRates => !!x?.lateralized_max && x.lateralized_per_hour >= MIN_FOCUS_PER_HOUR)
     .sort((a, b) => b.lateralized_per_hour - a.lateralized_per_hour)[0];
   const at = focus ? ELECTRODE_LOCATION[focus.lateralized_max as string] : undefined;
-  if (at) facts.focusRegion = at.region;
+  if (at) {
+    facts.focusRegion = at.region;
+    facts.focusElectrode = focus?.lateralized_max ?? undefined;
+  }
   return facts;
 }
 

@@ -91,3 +91,28 @@ test("the background's PDR sentence gets the measured frequency, to 0.1 Hz", () 
   const absent = 'A posterior dominant rhythm is not seen. Photic driving at 5-25 Hz.';
   assert.equal(groundNumbers(BG, absent, { pdrHz: 9.1 }), absent);
 });
+
+test('sentences about focal discharges take the measured side, region and electrode where they contradict it', () => {
+  const facts: GroundFacts = { focalSide: 'right', focusRegion: 'temporal', focusElectrode: 'T4' };
+  const EPI = 'EPILEPTIFORM ABNORMALITIES';
+  assert.equal(
+    groundNumbers(EPI, 'Occasional possible left frontal spikes, maximal at F3 and T4.', facts),
+    'Occasional possible right temporal spikes, maximal at T4.',
+  );
+  // what agrees stays as written: "fronto-temporal" shares the temporal lobe, F8 is right frontotemporal
+  const agrees = 'Right fronto-temporal sharp waves (F8), frequent, about 64 per hour.';
+  assert.equal(groundNumbers(EPI, agrees, facts), agrees);
+  // the impression's numbered items and closing line; its other items are left alone
+  const impression =
+    'Abnormal EEG due to:\n1. Occasional left frontal epileptiform discharges.\n2. Intermittent left frontal slowing.\n' +
+    'These findings indicate a potentially epileptogenic focus in the left frontal region.';
+  assert.equal(
+    groundNumbers('IMPRESSION/INTERPRETATION', impression, facts),
+    'Abnormal EEG due to:\n1. Occasional right temporal epileptiform discharges.\n2. Intermittent left frontal slowing.\n' +
+      'These findings indicate a potentially epileptogenic focus in the right temporal region.',
+  );
+  // a denial names no focus to correct; without a measured focus nothing changes
+  const none = 'No left frontal epileptiform discharges were seen.';
+  assert.equal(groundNumbers(EPI, none, facts), none);
+  assert.equal(groundNumbers(EPI, 'Left frontal spikes at F3.', {}), 'Left frontal spikes at F3.');
+});
