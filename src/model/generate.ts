@@ -30,6 +30,11 @@ export interface GenerateOptions {
    * head, this many samples are drawn and the one with the fewest contradictions is kept. 0 = off.
    */
   guideSamples: number;
+  /**
+   * Greedy decoding chooses each sentence's wording by consensus among the model's likely wordings of
+   * the same statement (./consensus.ts); false = plain greedy. Ignored with beams > 1.
+   */
+  consensus: boolean;
   /** Softmax temperature of the samples. */
   temperature: number;
   /** Seed of the samples (a draft is reproducible). */
@@ -45,6 +50,7 @@ export const DEFAULT_GENERATE: GenerateOptions = {
   minTokens: 1,
   samples: 0,
   guideSamples: 4,
+  consensus: true,
   temperature: 0.8,
   seed: 1,
 };

@@ -21,6 +21,7 @@ import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { type RecordingMeasures, recordingMeasures } from '../signal/recording-measures.js';
 import { applyCalibration, reportEvidence } from './calibration.js';
 import { prefixLength } from './celm.js';
+import { type ConsensusGuide, consensusDecode } from './consensus.js';
 import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
 import { measuredSides, type TransientRates, transientRates } from './features.js';
@@ -272,6 +273,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     if (/\d$/.test(piece)) digits.add(id);
   }
   const period = tok.encode('.')[0];
+  // "8." of "8.5 Hz" is no sentence end
+  const endsSentence = (t: number, prev: number | undefined) =>
+    sentenceEnds.has(t) && !(t === period && prev !== undefined && digits.has(prev));
   const guided = opts.guideSamples > 0 && meta.labels.length > 0;
   // sampled candidates that derailed: a token the model all but ruled out, or a word no training
   // report used (./lexicon.ts)
@@ -281,12 +285,28 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
       .filter((x) => x.worst >= MIN_TOKEN_LOGP)
       .map((x) => tok.decode(x.ids).trim())
       .filter((x) => !garbled(x));
+  // consensus decoding (./consensus.ts): branches that state the same findings are wordings of one statement
+  const consensusGuide = (name: string): ConsensusGuide => ({
+    endsSentence: (t, prev) =>
+      sentenceEnds.has(t) && !(t === period && prev !== undefined && digits.has(prev)),
+    key: (sentence) => {
+      const x = tok.decode(sentence).trim();
+      if (garbled(x)) return null;
+      const r = labelReport(`${name}: ${x}`);
+      return JSON.stringify([r.findings.map((f) => JSON.stringify(f)).sort(), r.abnormal, r.pdrHz]);
+    },
+    decode: (ids) => tok.decode(ids),
+    minLogp: MIN_TOKEN_LOGP,
+  });
   const out: CelmReport['report_sections'] = [];
   for (const [k, name] of sections.entries()) {
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
     const next = runner.decoder(prefix);
-    const gen = await generate(next, ids, eos, limit, banned);
+    const gen =
+      opts.consensus && opts.beams <= 1
+        ? await consensusDecode(next, ids, eos, limit, consensusGuide(name), banned)
+        : await generate(next, ids, eos, limit, banned);
     // the candidates with the fewest contradictions of the head (all of them without guidance); each
     // text is read by the labeler once. A greedy text with a word no training report used ("a frontal
     // maximumumum", 13 of 768 held-out sections) counts one more, so that guidance redraws it.
@@ -343,9 +363,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
             const x = tok.decode(t).trim();
             return garbled(x) ? Number.POSITIVE_INFINITY : contradictions(x) + factDistance(name, x, facts);
           },
-          // "8." of "8.5 Hz" is no sentence end
-          endsSentence: (t, prev) =>
-            sentenceEnds.has(t) && !(t === period && prev !== undefined && digits.has(prev)),
+          endsSentence,
           minLogp: MIN_TOKEN_LOGP,
           openings: openingsFor(name, tok, probs, guide, files.phrasebook),
         },

@@ -1,0 +1,218 @@
+/**
+ * Consensus decoding: greedy decoding that, at each sentence start, chooses among the ways the model
+ * would word the same statement the one that agrees best with the others. Reports word one fact
+ * several ways ("No sleep was obtained." / "Sleep was not recorded." / "The patient remained awake
+ * throughout the recording."), and which one a given report uses is not in the EEG. Greedy decoding
+ * takes the model's favourite, which on a small training set is whichever wording the nearest
+ * training reports happened to use (held-out: "The patient remained awake..." 0.47, "No sleep..."
+ * 0.32, "Sleep was not..." 0.09 for one recording; the training reports use each a third of the time).
+ * The wording that shares the most words with the others is the better guess of an unknown one
+ * (minimum Bayes risk, ./mbr.ts, here sentence by sentence over the model's alternatives).
+ *
+ *   sentence start -> branch on the likely first two tokens (p >= BRANCH_P each, <= 4 x 2 rows)
+ *   -> each branch continued greedily to its sentence end -> of the branches that say what the
+ *   greedy one says (`ConsensusGuide.key`), keep the one with the highest expected ROUGE-1 against
+ *   them under the model's probabilities flattened by FLATTEN -> next sentence
+ */
+import { rougeN, rougeTokenize } from '../eval/metrics/rouge.js';
+import { type Decoder, type GenerateOptions, logSoftmax, penalize } from './generate.js';
+
+export interface ConsensusGuide {
+  /** True when token `t`, after `prev`, ends a sentence (a '.', '!' or '?' that is no decimal point). */
+  endsSentence(t: number, prev: number | undefined): boolean;
+  /**
+   * What a sentence states (findings, sides, numbers), after the section's text so far; sentences with
+   * the same key are wordings of one statement. Null: not a candidate (a derailed sentence).
+   */
+  key(sentence: number[], before: number[]): string | null;
+  /** The text of token ids (for ROUGE-1). */
+  decode(ids: number[]): string;
+  /** A branch with a continuation token less probable than this (log, untempered) is not a candidate. */
+  minLogp: number;
+}
+
+/** A first or second token is a branch when the model gives it at least this probability. */
+const BRANCH_P = 0.05;
+/** Branches per position: first tokens, and second tokens after each. */
+const FIRST_BRANCHES = 4;
+const SECOND_BRANCHES = 2;
+/**
+ * The model's branch probabilities are raised to 1 / FLATTEN before the expectation: its preference
+ * among wordings is the overfit part (it would keep "remained awake" at 0.47 against 0.32 and 0.09);
+ * flattened, a wording's agreement with the others decides.
+ */
+const FLATTEN = 3;
+
+interface Branch {
+  ids: number[];
+  /** log p of the branching tokens (the first one or two). */
+  logp: number;
+  /** Smallest log-probability of a greedy continuation token. */
+  worst: number;
+  /** The section ended (end token) within or right after this sentence. */
+  ended: boolean;
+}
+
+/** Top tokens of a log-distribution with log p >= log(BRANCH_P), best first, at most n (the best always). */
+function topTokens(lp: Float32Array, n: number): number[] {
+  const min = Math.log(BRANCH_P);
+  const out: number[] = [];
+  for (let t = 0; t < lp.length; t++) if (lp[t] >= min) out.push(t);
+  let best = 0;
+  for (let t = 1; t < lp.length; t++) if (lp[t] > lp[best]) best = t;
+  if (!out.includes(best)) out.push(best);
+  return out.sort((a, b) => lp[b] - lp[a]).slice(0, n);
+}
+
+/**
+ * Writes the section after `context` sentence by sentence as described above; returns the generated
+ * ids without the end token. With one branch at every sentence start it is greedy decoding.
+ */
+export async function consensusDecode(
+  dec: Decoder,
+  context: number[],
+  eos: number,
+  o: GenerateOptions,
+  guide: ConsensusGuide,
+  banned: ReadonlySet<number> = new Set(),
+): Promise<number[]> {
+  let text: number[] = [];
+  while (text.length < o.maxTokens) {
+    const branches = await branchRollouts(dec, context, text, eos, o, guide, banned);
+    const greedy = branches[0];
+    const key = guide.key(greedy.ids, text);
+    const group =
+      key === null
+        ? [greedy]
+        : branches.filter(
+            (b, i) =>
+              i === 0 ||
+              (b.worst >= guide.minLogp && b.ended === greedy.ended && guide.key(b.ids, text) === key),
+          );
+    text = [...text, ...group[expectedBest(group, guide)].ids];
+    if (greedy.ended) break;
+  }
+  return text;
+}
+
+/** Index of the branch with the highest expected ROUGE-1 F under the flattened probabilities (ties: the first). */
+function expectedBest(group: Branch[], guide: ConsensusGuide): number {
+  if (group.length < 3) return 0; // of two, each agrees with the other equally
+  const w = group.map((b) => Math.exp(b.logp / FLATTEN));
+  const tokens = group.map((b) => rougeTokenize(guide.decode(b.ids), false));
+  let best = 0;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < group.length; i++) {
+    let s = 0;
+    for (let j = 0; j < group.length; j++) s += w[j] * (i === j ? 1 : rougeN(tokens[j], tokens[i], 1));
+    if (s > bestScore + 1e-12) {
+      best = i;
+      bestScore = s;
+    }
+  }
+  return best;
+}
+
+/**
+ * The next sentence's branches: the likely first tokens, the likely second tokens after each, each
+ * pair continued greedily to a sentence end or the end token, in one decoding (key/value cache) of at
+ * most FIRST_BRANCHES x SECOND_BRANCHES rows. Branch 0 is the greedy sentence. An end token as the
+ * first token ends the section (when it is the greedy choice) or is no branch.
+ */
+async function branchRollouts(
+  dec: Decoder,
+  context: number[],
+  text: number[],
+  eos: number,
+  o: GenerateOptions,
+  guide: ConsensusGuide,
+  banned: ReadonlySet<number>,
+): Promise<Branch[]> {
+  const { decoding, logits: first } = await dec.start(
+    [...context, ...text],
+    FIRST_BRANCHES * SECOND_BRANCHES,
+  );
+  try {
+    const l0 = Float32Array.from(first);
+    penalize(l0, text, o, banned);
+    if (text.length < o.minTokens) l0[eos] = Number.NEGATIVE_INFINITY;
+    const lp0 = logSoftmax(l0);
+    const firsts = topTokens(lp0, FIRST_BRANCHES);
+    if (firsts[0] === eos) return [{ ids: [], logp: 0, worst: 0, ended: true }];
+    const heads = firsts.filter((t) => t !== eos);
+    // second tokens after each first one
+    const second = await decoding.step(
+      heads.map(() => 0),
+      heads,
+    );
+    const rows: (Branch & { row: number; live: boolean })[] = [];
+    const from: number[] = [];
+    const tokens: number[] = [];
+    heads.forEach((t1, i) => {
+      const gen = [...text, t1];
+      const ids = [t1];
+      if (guide.endsSentence(t1, text[text.length - 1]) || gen.length >= o.maxTokens) {
+        rows.push({ ids, logp: lp0[t1], worst: 0, ended: gen.length >= o.maxTokens, row: -1, live: false });
+        return;
+      }
+      const l1 = second[i];
+      penalize(l1, gen, o, banned);
+      const lp1 = logSoftmax(l1);
+      for (const t2 of topTokens(lp1, SECOND_BRANCHES)) {
+        const branch = { ids: [t1], logp: lp0[t1] + lp1[t2], worst: 0, ended: false, row: -1, live: false };
+        if (t2 === eos) branch.ended = true;
+        else {
+          branch.ids.push(t2);
+          branch.live = !guide.endsSentence(t2, t1) && gen.length + 1 < o.maxTokens;
+          branch.ended = gen.length + 1 >= o.maxTokens;
+          if (branch.live) {
+            branch.row = from.length;
+            from.push(i);
+            tokens.push(t2);
+          }
+        }
+        rows.push(branch);
+      }
+    });
+    // greedy continuations of the live branches, all rows in one step
+    let live = rows.filter((r) => r.live);
+    let logits = live.length ? await decoding.step(from, tokens) : [];
+    while (live.length) {
+      const next: number[] = [];
+      const still: typeof live = [];
+      live.forEach((r) => {
+        const gen = [...text, ...r.ids];
+        const l = logits[r.row];
+        penalize(l, gen, o, banned);
+        const lp = logSoftmax(l);
+        let t = 0;
+        for (let v = 1; v < lp.length; v++) if (lp[v] > lp[t]) t = v;
+        r.worst = Math.min(r.worst, lp[t]);
+        if (t === eos) {
+          r.ended = true;
+          return;
+        }
+        r.ids.push(t);
+        if (gen.length + 1 >= o.maxTokens) r.ended = true;
+        else if (!guide.endsSentence(t, gen[gen.length - 1])) {
+          next.push(r.row);
+          still.push(r);
+        }
+      });
+      if (!still.length) break;
+      logits = await decoding.step(
+        next,
+        still.map((r) => r.ids[r.ids.length - 1]),
+      );
+      still.forEach((r, i) => {
+        r.row = i;
+      });
+      live = still;
+    }
+    // in creation order: the best first token's best second token first (the greedy sentence); whether
+    // the section ends after a sentence is asked at the next sentence start
+    return rows.map(({ ids, logp, worst, ended }) => ({ ids, logp, worst, ended }));
+  } finally {
+    decoding.close();
+  }
+}
