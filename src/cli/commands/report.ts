@@ -17,6 +17,7 @@ interface ReportCliOptions {
   repeatNgram: string;
   samples: string;
   guideSamples: string;
+  consensus: boolean;
   temperature: string;
   seed: string;
   runtime?: string;
@@ -68,6 +69,10 @@ export function registerReport(program: Command): void {
       '--guide-samples <n>',
       "samples drawn for a section whose text contradicts the model's findings head (0 = no guidance)",
       String(DEFAULT_GENERATE.guideSamples),
+    )
+    .option(
+      '--no-consensus',
+      "plain greedy wording: no consensus among the model's wordings of a sentence (consensus decoding)",
     )
     .option('--temperature <x>', 'temperature of the samples', String(DEFAULT_GENERATE.temperature))
     .option('--seed <n>', 'seed of those samples', String(DEFAULT_GENERATE.seed))
@@ -121,6 +126,7 @@ export function registerReport(program: Command): void {
           noRepeatNgram: Math.floor(num(o.repeatNgram, '--repeat-ngram', 0)),
           samples: Math.floor(num(o.samples, '--samples', 0)),
           guideSamples: Math.floor(num(o.guideSamples, '--guide-samples', 0)),
+          consensus: o.consensus,
           temperature: num(o.temperature, '--temperature', 0.01),
           seed: Math.floor(num(o.seed, '--seed', 0)),
         },
