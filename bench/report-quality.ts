@@ -11,7 +11,7 @@
  * their phrasing) and the reference itself (the ceiling).
  *
  *   npm run bench:report-quality -- [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N]
- *       [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-html]
+ *       [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-consensus] [--no-ground] [--no-html]
  *
  * Defaults: --model models/default; --test a corpus generated once under bench/out/ (200 sessions,
  * seed 1001, 20-40 min, mixed profiles: held out from the training seed 11; its first 60 are the
@@ -71,6 +71,10 @@ interface Options {
   cache: string;
   runtime?: 'ort' | 'torch';
   html: boolean;
+  /** false: plain greedy wording (no consensus decoding). */
+  consensus?: boolean;
+  /** false: the decoder's own numbers (no grounding). */
+  ground?: boolean;
 }
 
 interface Session {
@@ -91,7 +95,7 @@ interface PredictionLine extends CelmReport {
 
 function usage(msg: string): never {
   process.stderr.write(
-    `bench/report-quality: ${msg}\nusage: node dist/bench/report-quality.js [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N] [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-html]\n`,
+    `bench/report-quality: ${msg}\nusage: node dist/bench/report-quality.js [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N] [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-consensus] [--no-ground] [--no-html]\n`,
   );
   process.exit(2);
 }
@@ -127,6 +131,8 @@ function parseArgs(argv: string[]): Options {
       if (r !== 'ort' && r !== 'torch') usage(`--runtime must be ort or torch, got "${r}"`);
       o.runtime = r;
     } else if (a === '--no-html') o.html = false;
+    else if (a === '--no-consensus') o.consensus = false;
+    else if (a === '--no-ground') o.ground = false;
     else usage(`unknown argument "${a}"`);
   }
   return o;
@@ -279,7 +285,17 @@ async function main(): Promise<void> {
   const samples = o.samples ?? null;
 
   const tag = createHash('sha1')
-    .update(JSON.stringify([o.model, testDir, beams, o.runtime ?? null, ...(samples ? [samples] : [])]))
+    .update(
+      JSON.stringify([
+        o.model,
+        testDir,
+        beams,
+        o.runtime ?? null,
+        ...(samples ? [samples] : []),
+        ...(o.consensus === false ? ['no-consensus'] : []),
+        ...(o.ground === false ? ['no-ground'] : []),
+      ]),
+    )
     .digest('hex')
     .slice(0, 8);
   const out =
@@ -304,7 +320,12 @@ async function main(): Promise<void> {
         modelDir: o.model,
         cacheDir: o.cache,
         runtime: o.runtime,
-        generate: { ...(beams ? { beams } : {}), ...(samples ? { samples } : {}) },
+        ground: o.ground,
+        generate: {
+          ...(beams ? { beams } : {}),
+          ...(samples ? { samples } : {}),
+          ...(o.consensus === false ? { consensus: false } : {}),
+        },
       });
       done.set(s.id, {
         id: s.id,
