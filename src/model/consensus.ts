@@ -36,6 +36,8 @@ const BRANCH_P = 0.05;
 /** Branches per position: first tokens, and second tokens after each. */
 const FIRST_BRANCHES = 4;
 const SECOND_BRANCHES = 2;
+/** White-space tokens taken greedily before the branching ones. */
+const MAX_LEAD = 2;
 /**
  * The model's branch probabilities are raised to 1 / FLATTEN before the expectation: its preference
  * among wordings is the overfit part (it would keep "remained awake" at 0.47 against 0.32 and 0.09);
@@ -133,12 +135,24 @@ async function branchRollouts(
     FIRST_BRANCHES * SECOND_BRANCHES,
   );
   try {
-    const l0 = Float32Array.from(first);
-    penalize(l0, text, o, banned);
-    if (text.length < o.minTokens) l0[eos] = Number.NEGATIVE_INFINITY;
+    // a sentence that begins with white space (" " then "Normal", "\n" then "Clinical") branches
+    // after it: the greedy white space leads every branch
+    const lead: number[] = [];
+    let l0: Float32Array = Float32Array.from(first);
+    for (;;) {
+      penalize(l0, [...text, ...lead], o, banned);
+      if (text.length + lead.length < o.minTokens) l0[eos] = Number.NEGATIVE_INFINITY;
+      const lp = logSoftmax(l0);
+      let top = 0;
+      for (let t = 1; t < lp.length; t++) if (lp[t] > lp[top]) top = t;
+      if (top === eos || lead.length >= MAX_LEAD || guide.decode([top]).trim() !== '') break;
+      lead.push(top);
+      [l0] = await decoding.step([0], [top]);
+    }
+    const before = [...text, ...lead];
     const lp0 = logSoftmax(l0);
     const firsts = topTokens(lp0, FIRST_BRANCHES);
-    if (firsts[0] === eos) return [{ ids: [], logp: 0, worst: 0, ended: true }];
+    if (firsts[0] === eos) return [{ ids: lead, logp: 0, worst: 0, ended: true }];
     const heads = firsts.filter((t) => t !== eos);
     // second tokens after each first one
     const second = await decoding.step(
@@ -149,9 +163,9 @@ async function branchRollouts(
     const from: number[] = [];
     const tokens: number[] = [];
     heads.forEach((t1, i) => {
-      const gen = [...text, t1];
-      const ids = [t1];
-      if (guide.endsSentence(t1, text[text.length - 1]) || gen.length >= o.maxTokens) {
+      const gen = [...before, t1];
+      const ids = [...lead, t1];
+      if (guide.endsSentence(t1, before[before.length - 1]) || gen.length >= o.maxTokens) {
         rows.push({ ids, logp: lp0[t1], worst: 0, ended: gen.length >= o.maxTokens, row: -1, live: false });
         return;
       }
@@ -159,7 +173,14 @@ async function branchRollouts(
       penalize(l1, gen, o, banned);
       const lp1 = logSoftmax(l1);
       for (const t2 of topTokens(lp1, SECOND_BRANCHES)) {
-        const branch = { ids: [t1], logp: lp0[t1] + lp1[t2], worst: 0, ended: false, row: -1, live: false };
+        const branch = {
+          ids: [...ids],
+          logp: lp0[t1] + lp1[t2],
+          worst: 0,
+          ended: false,
+          row: -1,
+          live: false,
+        };
         if (t2 === eos) branch.ended = true;
         else {
           branch.ids.push(t2);

@@ -289,11 +289,17 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const consensusGuide = (name: string): ConsensusGuide => ({
     endsSentence: (t, prev) =>
       sentenceEnds.has(t) && !(t === period && prev !== undefined && digits.has(prev)),
-    key: (sentence) => {
+    // the section's reading once the sentence is added: what it states present (with side, region,
+    // frequency...), its verdict and PDR. Denials are left out: "A normal EEG does not exclude a
+    // diagnosis of epilepsy." and "No epileptiform abnormalities were recorded; a normal EEG does not
+    // rule out epilepsy." close a normal impression alike (the guide still counts a denial of a finding
+    // the head calls for, on the whole text)
+    key: (sentence, before) => {
       const x = tok.decode(sentence).trim();
       if (garbled(x)) return null;
-      const r = labelReport(`${name}: ${x}`);
-      return JSON.stringify([r.findings.map((f) => JSON.stringify(f)).sort(), r.abnormal, r.pdrHz]);
+      const r = labelReport(`${name}: ${tok.decode([...before, ...sentence])}`);
+      const stated = r.findings.filter((f) => f.polarity !== 'absent').map((f) => JSON.stringify(f));
+      return JSON.stringify([stated.sort(), r.abnormal, r.pdrHz]);
     },
     decode: (ids) => tok.decode(ids),
     minLogp: MIN_TOKEN_LOGP,

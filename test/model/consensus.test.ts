@@ -15,26 +15,41 @@ const SENTENCES: [string, number][] = [
   ['Drowsiness was seen .', 0.12],
   ['Sleep was not recorded .', 0.09],
 ];
-const words = [...new Set(SENTENCES.flatMap(([s]) => s.split(' ')))];
+const SPACE = '\n';
+const words = [...new Set(SENTENCES.flatMap(([s]) => s.split(' '))), SPACE];
 const id = (w: string) => words.indexOf(w) + 1; // 0 is the end token
 const V = words.length + 1;
 const CONTEXT = [V]; // a section token outside the vocabulary of sentences
 
-/** The toy model: the first word by the table, then the rest of that sentence, then the end token. */
-const toy = recomputing(async (seqs) =>
-  seqs.map((s) => {
-    const gen = s.slice(CONTEXT.length);
-    const p = new Float32Array(V + 1).fill(1e-9);
-    if (!gen.length) for (const [text, q] of SENTENCES) p[id(text.split(' ')[0])] = q;
-    else {
-      const sentence = SENTENCES.find(([text]) => id(text.split(' ')[0]) === gen[0])![0].split(' ');
-      p[gen.length < sentence.length ? id(sentence[gen.length]) : EOS] = 1;
-    }
-    return p.map(Math.log);
-  }),
-);
+/**
+ * The toy model: the first word by the table, then the rest of that sentence, then the end token;
+ * `spaced`: a line break first, as the impression's lines begin.
+ */
+const toyModel = (spaced: boolean) =>
+  recomputing(async (seqs) =>
+    seqs.map((s) => {
+      if (spaced && s.length === CONTEXT.length) {
+        const p = new Float32Array(V + 1).fill(1e-9);
+        p[id(SPACE)] = 1;
+        return p.map(Math.log);
+      }
+      const gen = s.slice(CONTEXT.length + (spaced ? 1 : 0));
+      const p = new Float32Array(V + 1).fill(1e-9);
+      if (!gen.length) for (const [text, q] of SENTENCES) p[id(text.split(' ')[0])] = q;
+      else {
+        const sentence = SENTENCES.find(([text]) => id(text.split(' ')[0]) === gen[0])![0].split(' ');
+        p[gen.length < sentence.length ? id(sentence[gen.length]) : EOS] = 1;
+      }
+      return p.map(Math.log);
+    }),
+  );
+const toy = toyModel(false);
 
-const decode = (ids: number[]) => ids.map((t) => words[t - 1]).join(' ');
+const decode = (ids: number[]) =>
+  ids
+    .map((t) => words[t - 1])
+    .join(' ')
+    .replace(/^\n ?/, '\n');
 const guide = (key: (text: string) => string): ConsensusGuide => ({
   endsSentence: (t) => t === id('.'),
   key: (ids) => key(decode(ids)),
@@ -63,4 +78,9 @@ test('when every branch states something else, the greedy sentence stays', async
     ),
   );
   assert.equal(out, 'The patient remained awake throughout the recording .');
+});
+
+test('white space before a sentence is taken greedily and the branching happens after it', async () => {
+  const out = decode(await consensusDecode(toyModel(true), CONTEXT, EOS, o, guide(reading)));
+  assert.equal(out, '\nNo sleep was obtained .');
 });
