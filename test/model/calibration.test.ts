@@ -99,6 +99,12 @@ test('focal discharges: the measurement only adds to the head, never takes its f
     applyCalibration(cal, { ...ev, lateralized_spikes: 0.2 }, { focal_epileptiform: 0.1 })
       .focal_epileptiform > 0.8,
   );
+  // ... unless the head sees LPDs, whose discharges are what the detector counts
+  assert.equal(
+    applyCalibration(cal, { ...ev, lateralized_spikes: 0.2 }, { focal_epileptiform: 0.1, lpd: 0.8 })
+      .focal_epileptiform,
+    0.1,
+  );
 });
 
 test('a calibrated abnormal finding raises the abnormal probability, never lowers it', () => {
