@@ -56,6 +56,13 @@ export interface GuideOptions {
    * on the training reports): stated at 0.5 or more, not stated below, with no unsure band between.
    */
   decided?: ReadonlySet<string>;
+  /**
+   * For the impression: the findings the report's earlier sections state present, by the section
+   * that would state each (absent: no check). An impression that states an abnormal finding whose
+   * section was written without it contradicts the report it sums up ("One absence seizure" after
+   * "No seizures were recorded.").
+   */
+  described?: { written: ReadonlySet<string>; stated: ReadonlySet<FindingKind> };
 }
 
 /** Should `kind` be stated (true), not stated (false), or either (null), at probability `p`? */
@@ -202,6 +209,11 @@ export function deniedKinds(section: string, text: string): Set<FindingKind> {
 /** What a contradicted impression verdict counts, in violations. */
 const VERDICT_WEIGHT = 2;
 
+/** The section that states each finding (SECTION_KINDS read the other way). */
+const HOME_SECTION: Partial<Record<FindingKind, string>> = Object.fromEntries(
+  Object.entries(SECTION_KINDS).flatMap(([section, kinds]) => kinds.map((k) => [k, section])),
+);
+
 /** Abnormal findings an impression must not state when the head is sure they are absent. */
 const IMPRESSION_KINDS: readonly FindingKind[] = [
   'focal_epileptiform',
@@ -267,7 +279,12 @@ export function violations(
     // beats a normal one when the findings say abnormal
     const verdict = expectedVerdict(probs, o);
     if (verdict !== null && said.abnormal !== null && said.abnormal !== verdict) v += VERDICT_WEIGHT;
-    for (const k of IMPRESSION_KINDS) if (stated.has(k) && expected(k, probs[k], o) === false) v++;
+    for (const k of IMPRESSION_KINDS) {
+      if (!stated.has(k)) continue;
+      if (expected(k, probs[k], o) === false) v++;
+      else if (o.described && o.described.written.has(HOME_SECTION[k] ?? '') && !o.described.stated.has(k))
+        v++;
+    }
   }
   let wrongSide = 0;
   for (const f of said.findings) {

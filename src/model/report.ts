@@ -260,7 +260,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
 
   const opts: GenerateOptions = { ...DEFAULT_GENERATE, ...req.generate };
   // calibrated findings are decided at 0.5, the head's have an unsure band (./guide.ts)
-  const guide: GuideOptions = { ...DEFAULT_GUIDE, decided: new Set(Object.keys(calibrated)) };
+  const baseGuide: GuideOptions = { ...DEFAULT_GUIDE, decided: new Set(Object.keys(calibrated)) };
   const eos = tok.tokenId('<eos>');
   const banned = new Set<number>();
   for (let id = 0; id < tok.vocabSize; id++) if (tok.isSpecial(id) && id !== eos) banned.add(id);
@@ -306,6 +306,11 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   });
   const out: CelmReport['report_sections'] = [];
   for (const [k, name] of sections.entries()) {
+    // the impression sums up the sections written before it (./guide.ts GuideOptions.described)
+    const guide =
+      name === 'IMPRESSION/INTERPRETATION' && out.length
+        ? { ...baseGuide, described: describedIn(out) }
+        : baseGuide;
     const { ids } = exampleTokens(tok, req.history ?? '', name, null, meta.max_history, room, prompt);
     const limit = { ...opts, maxTokens: Math.max(1, Math.min(opts.maxTokens, room - ids.length)) };
     const next = runner.decoder(prefix);
@@ -439,6 +444,15 @@ function openingsFor(
       accepts: (sentence: number[]) => keepsToOpening(book, name, o, tok.decode(sentence)),
     }));
   };
+}
+
+/** What the sections written so far state present (possible ones included), for the impression's check. */
+function describedIn(written: CelmReport['report_sections']): NonNullable<GuideOptions['described']> {
+  const stated = new Set<FindingKind>();
+  for (const s of written)
+    for (const f of labelReport(`${s.section_name}: ${s.section_text}`).findings)
+      if (f.polarity !== 'absent') stated.add(f.kind);
+  return { written: new Set(written.map((s) => s.section_name)), stated };
 }
 
 function measuredOf(

@@ -1,6 +1,7 @@
 /** Findings-guided selection: a section's text is checked against the findings head's probabilities. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { FindingKind } from '../../src/clinical/findings.js';
 import { Rng } from '../../src/datasets/synth/prng.js';
 import { DEFAULT_GENERATE, generate, type NextLogits, recomputing } from '../../src/model/generate.js';
 import {
@@ -233,4 +234,26 @@ test('the distance of stated numbers from the measured ones breaks ties, below o
   assert.ok(at('A 32-minute EEG was recorded.') < at('A 35-minute EEG was recorded.'));
   assert.ok(at('A 90-minute EEG was recorded. HR: 20 bpm.') < 0.5);
   assert.equal(factDistance('SLEEP', 'A 35-minute nap.', facts), 0);
+});
+
+test('the impression may not state an abnormal finding that its section was written without', () => {
+  const IMP = 'IMPRESSION/INTERPRETATION';
+  const text =
+    'Abnormal awake EEG due to:\n1. One absence seizure with generalized spike-and-wave discharges.';
+  const probs = { seizure: 0.5, generalized_epileptiform: 0.9, abnormal: 0.9 };
+  const alone = violations(IMP, text, probs);
+  const events = {
+    written: new Set(['EVENTS/SEIZURES', 'EPILEPTIFORM ABNORMALITIES']),
+    stated: new Set<FindingKind>(),
+  };
+  // the events section said no seizure: the seizure item contradicts it (and the discharges too)
+  assert.equal(violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: events }), alone + 2);
+  const said = new Set<FindingKind>(['seizure', 'generalized_epileptiform']);
+  assert.equal(
+    violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: { ...events, stated: said } }),
+    alone,
+  );
+  // a section that was not written (--sections) checks nothing
+  const none = { written: new Set<string>(), stated: new Set<FindingKind>() };
+  assert.equal(violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: none }), alone);
 });
