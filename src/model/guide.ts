@@ -282,8 +282,7 @@ export function violations(
     for (const k of IMPRESSION_KINDS) {
       if (!stated.has(k)) continue;
       if (expected(k, probs[k], o) === false) v++;
-      else if (o.described && o.described.written.has(HOME_SECTION[k] ?? '') && !o.described.stated.has(k))
-        v++;
+      else if (o.described?.written.has(HOME_SECTION[k] ?? '') && !o.described.stated.has(k)) v++;
     }
   }
   let wrongSide = 0;
