@@ -59,8 +59,9 @@ export interface GuideOptions {
   /**
    * For the impression: the findings the report's earlier sections state present, by the section
    * that would state each (absent: no check). An impression that states an abnormal finding whose
-   * section was written without it contradicts the report it sums up ("One absence seizure" after
-   * "No seizures were recorded.").
+   * section was written without it, where the findings leave it undecided, contradicts the report it
+   * sums up ("One absence seizure" after "No seizures were recorded."); a finding the findings call
+   * for may stand in the impression even when its section missed it.
    */
   described?: { written: ReadonlySet<string>; stated: ReadonlySet<FindingKind> };
 }
@@ -281,8 +282,11 @@ export function violations(
     if (verdict !== null && said.abnormal !== null && said.abnormal !== verdict) v += VERDICT_WEIGHT;
     for (const k of IMPRESSION_KINDS) {
       if (!stated.has(k)) continue;
-      if (expected(k, probs[k], o) === false) v++;
-      else if (o.described?.written.has(HOME_SECTION[k] ?? '') && !o.described.stated.has(k)) v++;
+      const want = expected(k, probs[k], o);
+      if (want === false) v++;
+      // where the findings do not decide, the sections the impression sums up do
+      else if (want === null && o.described?.written.has(HOME_SECTION[k] ?? '') && !o.described.stated.has(k))
+        v++;
     }
   }
   let wrongSide = 0;

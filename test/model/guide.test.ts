@@ -246,8 +246,9 @@ test('the impression may not state an abnormal finding that its section was writ
     written: new Set(['EVENTS/SEIZURES', 'EPILEPTIFORM ABNORMALITIES']),
     stated: new Set<FindingKind>(),
   };
-  // the events section said no seizure: the seizure item contradicts it (and the discharges too)
-  assert.equal(violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: events }), alone + 2);
+  // the events section said no seizure: the seizure item (undecided at 0.5) contradicts it; the
+  // discharges, which the findings call for (0.9), may stand although their section missed them
+  assert.equal(violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: events }), alone + 1);
   const said = new Set<FindingKind>(['seizure', 'generalized_epileptiform']);
   assert.equal(
     violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: { ...events, stated: said } }),
