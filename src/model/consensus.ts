@@ -7,15 +7,17 @@
  * training reports happened to use (held-out: "The patient remained awake..." 0.47, "No sleep..."
  * 0.32, "Sleep was not..." 0.09 for one recording; the training reports use each a third of the time).
  * The wording that shares the most words with the others is the better guess of an unknown one
- * (minimum Bayes risk, ./mbr.ts, here sentence by sentence over the model's alternatives).
+ * (minimum Bayes risk, ./mbr.ts, here sentence by sentence over the model's alternatives, each
+ * counted alike: the model's preference among them is the overfit part; weighted by its
+ * probabilities the choice stayed the greedy one and ROUGE-1 did not move, docs/model.md).
  *
  *   sentence start -> branch on the likely first two tokens (p >= BRANCH_P each, <= 4 x 2 rows)
  *   -> each branch continued greedily to its sentence end -> of the branches that say what the
- *   greedy one says (`ConsensusGuide.key`), keep the one with the highest expected ROUGE-1 against
- *   them under the model's probabilities flattened by FLATTEN -> next sentence
+ *   greedy one says (`ConsensusGuide.key`), keep the one with the highest mean ROUGE-1 against the
+ *   others (ties: the greedy one) -> next sentence
  */
-import { rougeN, rougeTokenize } from '../eval/metrics/rouge.js';
 import { type Decoder, type GenerateOptions, logSoftmax, penalize } from './generate.js';
+import { mbrSelect } from './mbr.js';
 
 export interface ConsensusGuide {
   /** True when token `t`, after `prev`, ends a sentence (a '.', '!' or '?' that is no decimal point). */
@@ -38,17 +40,9 @@ const FIRST_BRANCHES = 4;
 const SECOND_BRANCHES = 2;
 /** White-space tokens taken greedily before the branching ones. */
 const MAX_LEAD = 2;
-/**
- * The model's branch probabilities are raised to 1 / FLATTEN before the expectation: its preference
- * among wordings is the overfit part (it would keep "remained awake" at 0.47 against 0.32 and 0.09);
- * flattened, a wording's agreement with the others decides.
- */
-const FLATTEN = 3;
 
 interface Branch {
   ids: number[];
-  /** log p of the branching tokens (the first one or two). */
-  logp: number;
   /** Smallest log-probability of a greedy continuation token. */
   worst: number;
   /** The section ended (end token) within or right after this sentence. */
@@ -91,28 +85,10 @@ export async function consensusDecode(
               i === 0 ||
               (b.worst >= guide.minLogp && b.ended === greedy.ended && guide.key(b.ids, text) === key),
           );
-    text = [...text, ...group[expectedBest(group, guide)].ids];
+    text = [...text, ...group[mbrSelect(group.map((b) => guide.decode(b.ids)))].ids];
     if (greedy.ended) break;
   }
   return text;
-}
-
-/** Index of the branch with the highest expected ROUGE-1 F under the flattened probabilities (ties: the first). */
-function expectedBest(group: Branch[], guide: ConsensusGuide): number {
-  if (group.length < 3) return 0; // of two, each agrees with the other equally
-  const w = group.map((b) => Math.exp(b.logp / FLATTEN));
-  const tokens = group.map((b) => rougeTokenize(guide.decode(b.ids), false));
-  let best = 0;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < group.length; i++) {
-    let s = 0;
-    for (let j = 0; j < group.length; j++) s += w[j] * (i === j ? 1 : rougeN(tokens[j], tokens[i], 1));
-    if (s > bestScore + 1e-12) {
-      best = i;
-      bestScore = s;
-    }
-  }
-  return best;
 }
 
 /**
@@ -152,7 +128,7 @@ async function branchRollouts(
     const before = [...text, ...lead];
     const lp0 = logSoftmax(l0);
     const firsts = topTokens(lp0, FIRST_BRANCHES);
-    if (firsts[0] === eos) return [{ ids: lead, logp: 0, worst: 0, ended: true }];
+    if (firsts[0] === eos) return [{ ids: lead, worst: 0, ended: true }];
     const heads = firsts.filter((t) => t !== eos);
     // second tokens after each first one
     const second = await decoding.step(
@@ -166,7 +142,7 @@ async function branchRollouts(
       const gen = [...before, t1];
       const ids = [...lead, t1];
       if (guide.endsSentence(t1, before[before.length - 1]) || gen.length >= o.maxTokens) {
-        rows.push({ ids, logp: lp0[t1], worst: 0, ended: gen.length >= o.maxTokens, row: -1, live: false });
+        rows.push({ ids, worst: 0, ended: gen.length >= o.maxTokens, row: -1, live: false });
         return;
       }
       const l1 = second[i];
@@ -175,7 +151,6 @@ async function branchRollouts(
       for (const t2 of topTokens(lp1, SECOND_BRANCHES)) {
         const branch = {
           ids: [...ids],
-          logp: lp0[t1] + lp1[t2],
           worst: 0,
           ended: false,
           row: -1,
@@ -232,7 +207,7 @@ async function branchRollouts(
     }
     // in creation order: the best first token's best second token first (the greedy sentence); whether
     // the section ends after a sentence is asked at the next sentence start
-    return rows.map(({ ids, logp, worst, ended }) => ({ ids, logp, worst, ended }));
+    return rows.map(({ ids, worst, ended }) => ({ ids, worst, ended }));
   } finally {
     decoding.close();
   }
