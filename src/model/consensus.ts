@@ -45,7 +45,7 @@ interface Branch {
   ids: number[];
   /** Smallest log-probability of a greedy continuation token. */
   worst: number;
-  /** The section ended (end token) within or right after this sentence. */
+  /** The section ended within this sentence (the end token, or the token limit). */
   ended: boolean;
 }
 
