@@ -287,8 +287,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
       .filter((x) => !garbled(x));
   // consensus decoding (./consensus.ts): branches that state the same findings are wordings of one statement
   const consensusGuide = (name: string): ConsensusGuide => ({
-    endsSentence: (t, prev) =>
-      sentenceEnds.has(t) && !(t === period && prev !== undefined && digits.has(prev)),
+    endsSentence,
     // the section's reading once the sentence is added: what it states present (with side, region,
     // frequency...), its verdict and PDR. Denials are left out: "A normal EEG does not exclude a
     // diagnosis of epilepsy." and "No epileptiform abnormalities were recorded; a normal EEG does not
