@@ -8,7 +8,7 @@
  */
 import { ELECTRODE_LOCATION, type Region } from '../clinical/findings.js';
 import { labelReport } from '../eval/clinical/labeler.js';
-import { type MeasuredFacts, regionsAgree } from './guide.js';
+import { HEART_RATE, MAINS, type MeasuredFacts, regionsAgree } from './guide.js';
 
 /** One file of the report, as the description lists it. */
 export interface RecordingFact {
@@ -68,9 +68,6 @@ const COVERS = /\b(This report covers) (\w+) recordings? (of the same session): 
 const ADJECTIVE = /\b([Aa]n?) (\d+(?:\.\d+)?)-(minute|hour)\b/;
 /** "for 38 minutes", "of 2.5 hours" (the total, where the description states it in words). */
 const SPELLED = /\b(for|of) (\d+(?:\.\d+)?) (minutes?|hours?)\b/;
-const HEART_RATE = /\b(HR:?\s*|heart rate(?: of| was)?\s*)(\d+)(\s*(?:bpm|beats))/i;
-/** "60 Hz artifact", "50 Hz line noise": the mains frequency where the sentence is about the noise. */
-const MAINS = /\b(50|60)([- ]?Hz\b)(?=[^.]*\b(?:line|mains|noise|artifact|interference)\b)/i;
 
 /** A sentence that gives the posterior dominant rhythm (not one that says it is absent). */
 const PDR_SENTENCE = /\b(posterior dominant rhythm|posterior rhythm|PDR|alpha rhythm)\b/i;

@@ -124,9 +124,10 @@ const FACT_TOLERANCE = {
 };
 
 const DURATION = /\b(\d+(?:\.\d+)?)[- ](minutes?|hours?)\b/i;
-const HEART_RATE = /\b(?:HR:?|heart rate(?: of| was)?)\s*(\d+)\s*(?:bpm|beats)/i;
-/** "60 Hz line noise", "50 Hz artifact" (the mains), as the description states it. */
-const MAINS = /\b(50|60)[- ]?Hz\b(?=[^.]*\b(?:line|mains|noise|artifact|interference)\b)/i;
+/** "HR: 80 bpm", "heart rate of 72 beats": lead, number, unit (./ground.ts rewrites the number). */
+export const HEART_RATE = /\b(HR:?\s*|heart rate(?: of| was)?\s*)(\d+)(\s*(?:bpm|beats))/i;
+/** "60 Hz line noise", "50 Hz artifact" (the mains), as the description states it: number, unit. */
+export const MAINS = /\b(50|60)([- ]?Hz\b)(?=[^.]*\b(?:line|mains|noise|artifact|interference)\b)/i;
 
 /** The duration (in minutes) and heart rate a description states, where it states them. */
 function statedNumbers(text: string): { minutes?: number; bpm?: number } {
@@ -134,7 +135,7 @@ function statedNumbers(text: string): { minutes?: number; bpm?: number } {
   const hr = HEART_RATE.exec(text);
   return {
     minutes: d ? Number(d[1]) * (/hour/i.test(d[2]) ? 60 : 1) : undefined,
-    bpm: hr ? Number(hr[1]) : undefined,
+    bpm: hr ? Number(hr[2]) : undefined,
   };
 }
 
