@@ -6,7 +6,7 @@
  * it (the guide, ./guide.ts, already prefers candidates whose numbers agree; this fixes the ones that
  * no candidate got right). Sentences are never added or removed: only their slots change.
  */
-import { ELECTRODE_LOCATION, type Region } from '../clinical/findings.js';
+import { ELECTRODE_LOCATION, REGION_WORDS, type Region } from '../clinical/findings.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { HEART_RATE, MAINS, type MeasuredFacts, regionsAgree } from './guide.js';
 
@@ -100,17 +100,9 @@ function groundPdr(text: string, hz: number): string {
 /** Region words as reports write them, longest first so that "centro-temporal" is not read as "temporal". */
 const REGION_WORD =
   /\b(centro-?temporal|fronto-?temporal|parieto-?occipital|mid-temporal|frontal|temporal|central|parietal|occipital)\b/gi;
-const REGION_OF: Record<string, Region> = {
-  centrotemporal: 'centrotemporal',
-  frontotemporal: 'frontotemporal',
-  parietooccipital: 'parietooccipital',
-  midtemporal: 'temporal',
-  frontal: 'frontal',
-  temporal: 'temporal',
-  central: 'central',
-  parietal: 'parietal',
-  occipital: 'occipital',
-};
+/** The region a word of REGION_WORD names, read from the labeler's vocabulary (clinical/findings.ts). */
+const regionOfWord = (w: string): Region =>
+  (Object.keys(REGION_WORDS) as Region[]).find((r) => REGION_WORDS[r].includes(w.toLowerCase())) as Region;
 const WORD_OF: Record<Region, string> = {
   frontal: 'frontal',
   frontotemporal: 'frontotemporal',
@@ -149,7 +141,7 @@ function groundFocusSentence(sentence: string, facts: GroundFacts): string {
       w[0] === 'L' || w[0] === 'R' ? side[0].toUpperCase() + side.slice(1) : side,
     );
   const focus = facts.focusRegion;
-  const regions = [...out.matchAll(REGION_WORD)].map((m) => REGION_OF[m[1].toLowerCase().replace('-', '')]);
+  const regions = [...out.matchAll(REGION_WORD)].map((m) => regionOfWord(m[1]));
   if (focus && regions.length && !regions.some((r) => regionsAgree(r, focus)))
     out = out.replace(REGION_WORD, WORD_OF[focus]);
   const at = facts.focusElectrode;
