@@ -49,13 +49,19 @@ interface Branch {
   ended: boolean;
 }
 
+/** The most probable token (the first of equals). */
+function argmax(lp: Float32Array): number {
+  let best = 0;
+  for (let t = 1; t < lp.length; t++) if (lp[t] > lp[best]) best = t;
+  return best;
+}
+
 /** Top tokens of a log-distribution with log p >= log(BRANCH_P), best first, at most n (the best always). */
 function topTokens(lp: Float32Array, n: number): number[] {
   const min = Math.log(BRANCH_P);
   const out: number[] = [];
   for (let t = 0; t < lp.length; t++) if (lp[t] >= min) out.push(t);
-  let best = 0;
-  for (let t = 1; t < lp.length; t++) if (lp[t] > lp[best]) best = t;
+  const best = argmax(lp);
   if (!out.includes(best)) out.push(best);
   return out.sort((a, b) => lp[b] - lp[a]).slice(0, n);
 }
@@ -119,8 +125,7 @@ async function branchRollouts(
       penalize(l0, [...text, ...lead], o, banned);
       if (text.length + lead.length < o.minTokens) l0[eos] = Number.NEGATIVE_INFINITY;
       const lp = logSoftmax(l0);
-      let top = 0;
-      for (let t = 1; t < lp.length; t++) if (lp[t] > lp[top]) top = t;
+      const top = argmax(lp);
       if (top === eos || lead.length >= MAX_LEAD || guide.decode([top]).trim() !== '') break;
       lead.push(top);
       [l0] = await decoding.step([0], [top]);
@@ -181,8 +186,7 @@ async function branchRollouts(
         const l = logits[r.row];
         penalize(l, gen, o, banned);
         const lp = logSoftmax(l);
-        let t = 0;
-        for (let v = 1; v < lp.length; v++) if (lp[v] > lp[t]) t = v;
+        const t = argmax(lp);
         r.worst = Math.min(r.worst, lp[t]);
         if (t === eos) {
           r.ended = true;
