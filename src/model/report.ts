@@ -88,8 +88,9 @@ export interface ReportRequest {
    */
   calibration?: boolean;
   /**
-   * Write the numbers the files determine (duration, the recordings' list, heart rate, mains) from
-   * the files and measurements where the description states them (./ground.ts). Default true.
+   * Write what the files and measurements determine where the text states it (./ground.ts): the
+   * description's duration, recording list, heart rate and mains, the background's PDR, and the side,
+   * region and electrode of focal discharges. Default true.
    */
   ground?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;

@@ -85,7 +85,7 @@ export function registerReport(program: Command): void {
     )
     .option(
       '--no-ground',
-      "keep the decoder's own numbers: no duration, recording list, heart rate or mains written from the files",
+      "keep the decoder's own numbers: no duration, recording list, heart rate, mains, PDR or focus written from the files and measurements",
     )
     .option('--quiet', 'no progress on stderr')
     .action(async (files: string[], o: ReportCliOptions) => {
