@@ -11,7 +11,7 @@
  * their phrasing) and the reference itself (the ceiling).
  *
  *   npm run bench:report-quality -- [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N]
- *       [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-consensus] [--no-ground] [--no-html]
+ *       [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-consensus] [--no-bank] [--no-ground] [--no-html]
  *
  * Defaults: --model models/default; --test a corpus generated once under bench/out/ (200 sessions,
  * seed 1001, 20-40 min, mixed profiles: held out from the training seed 11; its first 60 are the
@@ -73,6 +73,8 @@ interface Options {
   html: boolean;
   /** false: plain greedy wording (no consensus decoding). */
   consensus?: boolean;
+  /** false: consensus without the training reports' sentences (phrases.json). */
+  bank?: boolean;
   /** false: the decoder's own numbers (no grounding). */
   ground?: boolean;
 }
@@ -95,7 +97,7 @@ interface PredictionLine extends CelmReport {
 
 function usage(msg: string): never {
   process.stderr.write(
-    `bench/report-quality: ${msg}\nusage: node dist/bench/report-quality.js [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N] [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-consensus] [--no-ground] [--no-html]\n`,
+    `bench/report-quality: ${msg}\nusage: node dist/bench/report-quality.js [--model DIR] [--test DIR] [--train DIR] [--limit N] [--beams N] [--samples N] [--out FILE.jsonl] [--cache DIR] [--runtime ort|torch] [--no-consensus] [--no-bank] [--no-ground] [--no-html]\n`,
   );
   process.exit(2);
 }
@@ -132,6 +134,7 @@ function parseArgs(argv: string[]): Options {
       o.runtime = r;
     } else if (a === '--no-html') o.html = false;
     else if (a === '--no-consensus') o.consensus = false;
+    else if (a === '--no-bank') o.bank = false;
     else if (a === '--no-ground') o.ground = false;
     else usage(`unknown argument "${a}"`);
   }
@@ -293,6 +296,7 @@ async function main(): Promise<void> {
         o.runtime ?? null,
         ...(samples ? [samples] : []),
         ...(o.consensus === false ? ['no-consensus'] : []),
+        ...(o.bank === false ? ['no-bank'] : []),
         ...(o.ground === false ? ['no-ground'] : []),
       ]),
     )
@@ -325,6 +329,7 @@ async function main(): Promise<void> {
           ...(beams ? { beams } : {}),
           ...(samples ? { samples } : {}),
           ...(o.consensus === false ? { consensus: false } : {}),
+          ...(o.bank === false ? { consensusBank: false } : {}),
         },
       });
       done.set(s.id, {

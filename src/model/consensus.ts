@@ -17,7 +17,7 @@
  *   others (ties: the greedy one) -> next sentence
  */
 import { type Decoder, type GenerateOptions, logSoftmax, penalize } from './generate.js';
-import { mbrSelect } from './mbr.js';
+import { mbrSelect, mbrSelectAgainst } from './mbr.js';
 
 export interface ConsensusGuide {
   /** True when token `t`, after `prev`, ends a sentence (a '.', '!' or '?' that is no decimal point). */
@@ -27,6 +27,12 @@ export interface ConsensusGuide {
    * the same key are wordings of one statement. Null: not a candidate (a derailed sentence).
    */
   key(sentence: number[], before: number[]): string | null;
+  /**
+   * The training reports' wordings of what these candidate sentences state, weighted by how often
+   * each was written; null or empty when there are none (then the candidates are scored against
+   * each other).
+   */
+  evidence?(candidates: string[]): readonly [string, number][] | null;
   /** The text of token ids (for ROUGE-1). */
   decode(ids: number[]): string;
   /** A branch with a continuation token less probable than this (log, untempered) is not a candidate. */
@@ -91,7 +97,9 @@ export async function consensusDecode(
               i === 0 ||
               (b.worst >= guide.minLogp && b.ended === greedy.ended && guide.key(b.ids, text) === key),
           );
-    text = [...text, ...group[mbrSelect(group.map((b) => guide.decode(b.ids)))].ids];
+    const texts = group.map((b) => guide.decode(b.ids));
+    const evidence = group.length > 1 ? guide.evidence?.(texts) : null;
+    text = [...text, ...group[evidence?.length ? mbrSelectAgainst(texts, evidence) : mbrSelect(texts)].ids];
     if (greedy.ended) break;
   }
   return text;

@@ -35,6 +35,11 @@ export interface GenerateOptions {
    * the same statement (./consensus.ts); false = plain greedy. Ignored with beams > 1.
    */
   consensus: boolean;
+  /**
+   * Consensus scores the wordings against the training reports' sentences of the same statement
+   * (the model folder's phrases.json `sentences`), where it has them; false = against each other.
+   */
+  consensusBank: boolean;
   /** Softmax temperature of the samples. */
   temperature: number;
   /** Seed of the samples (a draft is reproducible). */
@@ -51,6 +56,7 @@ export const DEFAULT_GENERATE: GenerateOptions = {
   samples: 0,
   guideSamples: 4,
   consensus: true,
+  consensusBank: true,
   temperature: 0.8,
   seed: 1,
 };

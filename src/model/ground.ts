@@ -4,7 +4,8 @@
  * name from 10-s segment vectors, nor count heartbeats: its "32-minute EEG" for a 20-minute file is a
  * guess from the training reports. Where a sentence states such a number, the measured one replaces
  * it (the guide, ./guide.ts, already prefers candidates whose numbers agree; this fixes the ones that
- * no candidate got right). Sentences are never added or removed: only their slots change.
+ * no candidate got right). Slots change; the only sentence added is a multi-file report's list of
+ * its recordings, which no decoder can know and a report covering several files must give.
  */
 import { ELECTRODE_LOCATION, REGION_WORDS, type Region } from '../clinical/findings.js';
 import { labelReport } from '../eval/clinical/labeler.js';
@@ -25,6 +26,10 @@ export interface GroundFacts extends MeasuredFacts {
   focalSide?: 'left' | 'right';
   /** Electrode with the most lateralized sharp transients (the detector's focus; its region is focusRegion). */
   focusElectrode?: string;
+  /** Electrode with the most isolated single-electrode transients (electrode pops), when they are frequent. */
+  artifactElectrode?: string;
+  /** Non-EEG channels of the (first) recording by kind: {ecg: 1, eog: 2}. */
+  otherChannels?: Record<string, number>;
 }
 
 const DESCRIPTION = 'EEG DESCRIPTION/DETAILS';
@@ -171,13 +176,93 @@ function groundFocus(section: string, text: string, facts: GroundFacts): string 
     .join('');
 }
 
+/** Sentences of one paragraph with the white space after each kept, so that joining gives the text back. */
+const sentencesKeeping = (text: string): string[] => text.split(/(?<=[.!?])(?=\s)/);
+
+/** "with one channel of EKG", "and a single EKG lead", ", plus EKG" (and ECG for EKG). */
+const ECG_PHRASE =
+  /,? (?:plus|(?:with|and) (?:one channel of|a single|an?|one)) (?:EKG|ECG)(?: lead| channel)?/;
+/** "and one EOG channel", "with two EOG channels". */
+const EOG_PHRASE = /,? (?:and|with|plus) (?:a single|an?|one|two|three|four|\d+) EOG channels?/;
+/** The description's montage sentence, whose end names the channels besides the EEG. */
+const MONTAGE = /\b10-20\b|\belectrode placement\b|\belectrodes placed\b/;
+/** A sentence about electrode artifact at an electrode. */
+const ELECTRODE_ARTIFACT = /\belectrode (?:artifact|pops?)\b|\bhigh impedance\b/i;
+/** The 10-10 names of the old temporal electrodes, for a text that writes them so. */
+const NEW_NAMES: Record<string, string> = { T3: 'T7', T4: 'T8', T5: 'P7', T6: 'P8' };
+
+/** `electrode` named as `text` names electrodes (T7 for T3 where the text writes any 10-10 name). */
+function inNamingOf(text: string, electrode: string): string {
+  return /\b(?:T7|T8|P7|P8)\b/.test(text) ? (NEW_NAMES[electrode] ?? electrode) : electrode;
+}
+
+/**
+ * The montage sentence naming the ECG and EOG channels the header has, and no others: a phrase for a
+ * kind the recording lacks is cut, one for a kind it has is added at the sentence end. Without a
+ * montage sentence, or without the header's channel list, the text stays. Without an ECG channel a
+ * short heart-rate sentence goes too.
+ */
+function groundChannels(text: string, other: Record<string, number>): string {
+  const parts = sentencesKeeping(text);
+  const i = parts.findIndex((p) => MONTAGE.test(p));
+  if (i < 0) return text;
+  let sentence = parts[i];
+  const ecg = other.ecg ?? 0;
+  const eog = other.eog ?? 0;
+  if (!ecg) {
+    // no heart rate without an ECG: its sentence goes ("HR: 74 bpm.")
+    for (let j = parts.length - 1; j > i; j--)
+      if (HEART_RATE.test(parts[j]) && parts[j].trim().length < 40) parts.splice(j, 1);
+    sentence = sentence.replace(ECG_PHRASE, '');
+  }
+  if (!eog) sentence = sentence.replace(EOG_PHRASE, '');
+  const end = /\.\s*$/.exec(sentence)?.index ?? sentence.length;
+  const add: string[] = [];
+  if (ecg && !ECG_PHRASE.test(sentence)) add.push(', plus EKG');
+  if (eog && !EOG_PHRASE.test(sentence))
+    add.push(` and ${NUMBER_WORDS[eog] ?? eog} EOG channel${eog === 1 ? '' : 's'}`);
+  if (add.length) {
+    // the EKG goes before an EOG phrase the sentence already has, as reports order them
+    const eogAt = EOG_PHRASE.exec(sentence)?.index;
+    const at = add[0] === ', plus EKG' && eogAt !== undefined ? eogAt : end;
+    sentence = sentence.slice(0, at) + add.join('') + sentence.slice(at);
+  }
+  parts[i] = sentence;
+  return parts.join('');
+}
+
+/** Electrode artifact placed at the electrode with the most isolated transients. */
+function groundArtifactElectrode(text: string, electrode: string): string {
+  const named = inNamingOf(text, electrode);
+  return sentencesKeeping(text)
+    .map((p) => (ELECTRODE_ARTIFACT.test(p) ? p.replace(ELECTRODE, named) : p))
+    .join('');
+}
+
+/**
+ * "This report covers two recordings of the same session: ..." after the montage sentence (and the
+ * state sentence that may follow it), for a multi-file report whose description has no such list.
+ */
+function addRecordingList(text: string, recs: RecordingFact[]): string {
+  const sentence = `This report covers ${NUMBER_WORDS[recs.length] ?? recs.length} recordings of the same session: ${recordingList(recs)}.`;
+  const parts = sentencesKeeping(text);
+  let i = parts.findIndex((p) => MONTAGE.test(p));
+  if (i < 0) i = 0;
+  if (/^\s*The patient was\b/.test(parts[i + 1] ?? '')) i++;
+  if (!parts[i]?.trim()) return sentence;
+  parts.splice(i + 1, 0, ` ${sentence}`);
+  return parts.join('');
+}
+
 /**
  * `text` (one section) with the numbers the files determine written from them: in the description,
- * the total duration, the list of a multi-file report's recordings (names, start times, lengths),
- * the heart rate (from the ECG) and the mains frequency (from the line noise); in the background,
- * the posterior dominant rhythm's frequency; in the epileptiform section and the impression, the side,
- * region and electrodes of focal discharges where they contradict the measured focus. Other sections
- * and numbers without a measurement are returned as they are.
+ * the total duration, the list of a multi-file report's recordings (names, start times, lengths;
+ * added where the text has none), the ECG and EOG channels of the montage sentence (from the header),
+ * the electrode of electrode artifact (the detector's most isolated transients), the heart rate (from
+ * the ECG) and the mains frequency (from the line noise); in the background, the posterior dominant
+ * rhythm's frequency; in the epileptiform section and the impression, the side, region and
+ * electrodes of focal discharges where they contradict the measured focus. Other sections and
+ * numbers without a measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
   if (section === BACKGROUND && facts.pdrHz !== undefined) return groundPdr(text, facts.pdrHz);
@@ -186,10 +271,13 @@ export function groundNumbers(section: string, text: string, facts: GroundFacts)
   let out = text;
   const recs = facts.recordings ?? [];
   // the recording list first, so that its per-file lengths are not taken for the total
-  let list = '';
+  let list: string | null = null;
   out = out.replace(COVERS, (whole, covers: string, _count: string, same: string) => {
-    if (recs.length < 2) return whole;
-    list = `${covers} ${NUMBER_WORDS[recs.length] ?? recs.length} recordings ${same}: ${recordingList(recs)}`;
+    if (!facts.recordings) return whole;
+    list =
+      recs.length < 2
+        ? '' // one file: no list, and the sentence's period goes with it (below)
+        : `${covers} ${NUMBER_WORDS[recs.length] ?? recs.length} recordings ${same}: ${recordingList(recs)}`;
     return '\u0000';
   });
   if (facts.minutes !== undefined) {
@@ -207,5 +295,10 @@ export function groundNumbers(section: string, text: string, facts: GroundFacts)
     );
   if (facts.lineHz !== undefined)
     out = out.replace(MAINS, (_w, _hz: string, rest: string) => `${facts.lineHz}${rest}`);
-  return out.replace('\u0000', list);
+  if (facts.otherChannels) out = groundChannels(out, facts.otherChannels);
+  if (facts.artifactElectrode) out = groundArtifactElectrode(out, facts.artifactElectrode);
+  if (list === '') out = out.replace(/\s*\u0000\.?/, '').trim();
+  else if (list !== null) out = out.replace('\u0000', list);
+  else if (recs.length >= 2 && out.trim()) out = addRecordingList(out, recs);
+  return out;
 }

@@ -33,6 +33,12 @@ export interface Phrasebook {
    * drift.
    */
   words?: Record<string, Record<string, string[]>>;
+  /**
+   * section -> what a sentence states (`sentenceKey`) -> the training sentences stating it, with how
+   * many times each was written, most frequent first (at most BANK_PER_KEY). Consensus decoding
+   * (./consensus.ts) picks, of the model's wordings of a statement, the one closest to these.
+   */
+  sentences?: Record<string, Record<string, [string, number][]>>;
 }
 
 /**
@@ -87,14 +93,59 @@ export function statedKinds(section: string, sentence: string): PhraseKey[] {
   return out;
 }
 
+/** Distinct sentences kept per statement in the bank (the most frequent; PDR sentences differ in their numbers). */
+const BANK_PER_KEY = 40;
+
+/**
+ * What one sentence of `section` states, as the labeler reads it alone: its findings with their
+ * polarity ("sleep_spindles+", "focal_slowing-"), the impression's verdict, and whether it gives a
+ * PDR, without sides, regions or numbers, so that the wordings of one statement share a key. Empty
+ * when the labeler reads nothing: "No sleep was obtained.", "Clinical correlation is advised.",
+ * "Hyperventilation did not produce significant changes." share it within their sections.
+ */
+export function sentenceKey(section: string, sentence: string): string {
+  const r = labelReport(`${section}: ${sentence}`);
+  const parts = new Set(r.findings.map((f) => `${f.kind}${f.polarity === 'absent' ? '-' : '+'}`));
+  if (r.pdrHz !== null && r.pdrHz !== undefined) parts.add('pdr');
+  if (section === IMPRESSION && r.abnormal !== null && r.abnormal !== undefined)
+    parts.add(r.abnormal ? 'abnormal' : 'normal');
+  return [...parts].sort().join(',');
+}
+
+/** The training reports' sentences by section and statement (`Phrasebook.sentences`). */
+export function buildSentenceBank(
+  reports: Iterable<CelmReportSection[]>,
+): NonNullable<Phrasebook['sentences']> {
+  const counts = new Map<string, Map<string, Map<string, number>>>();
+  for (const sections of reports)
+    for (const { section_name: section, section_text: text } of sections)
+      for (const sentence of sentencesOf(text)) {
+        const key = sentenceKey(section, sentence);
+        const bySection = counts.get(section) ?? new Map<string, Map<string, number>>();
+        counts.set(section, bySection);
+        const byKey = bySection.get(key) ?? new Map<string, number>();
+        bySection.set(key, byKey);
+        byKey.set(sentence, (byKey.get(sentence) ?? 0) + 1);
+      }
+  const bank: NonNullable<Phrasebook['sentences']> = {};
+  for (const [section, bySection] of counts) {
+    bank[section] = {};
+    // most frequent first; equals in the order the reports gave them
+    for (const [key, byKey] of [...bySection].sort((a, b) => a[0].localeCompare(b[0])))
+      bank[section][key] = [...byKey].sort((a, b) => b[1] - a[1]).slice(0, BANK_PER_KEY);
+  }
+  return bank;
+}
+
 export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phrasebook {
+  const all = [...reports];
   // section -> opening -> { all: sentences beginning with it, kinds: of those, stating each finding,
   // words: of those sentences }
   type Count = { all: number; kinds: Map<PhraseKey, number>; words: Set<string> };
   const counts = new Map<string, Map<string, Count>>();
   // section -> finding -> the words of all its sentences stating it
   const kindWords = new Map<string, Map<PhraseKey, Set<string>>>();
-  for (const sections of reports)
+  for (const sections of all)
     for (const { section_name: section, section_text: text } of sections) {
       if (!SECTION_KINDS[section as keyof typeof SECTION_KINDS]?.length && section !== IMPRESSION) continue;
       const bySection = counts.get(section) ?? new Map();
@@ -159,5 +210,5 @@ export function buildPhrasebook(reports: Iterable<CelmReportSection[]>): Phraseb
       ),
     );
   }
-  return { format: 'celm-phrasebook', version: 1, openings, words: vocab };
+  return { format: 'celm-phrasebook', version: 1, openings, words: vocab, sentences: buildSentenceBank(all) };
 }

@@ -84,3 +84,43 @@ test('white space before a sentence is taken greedily and the branching happens 
   const out = decode(await consensusDecode(toyModel(true), CONTEXT, EOS, o, guide(reading)));
   assert.equal(out, '\nNo sleep was obtained .');
 });
+
+test("with the training reports' wordings as evidence, the wording closest to them wins, even of two", async () => {
+  // only two wordings are likely: scored against each other they tie and the greedy one stays
+  const two: [string, number][] = [
+    ['The patient remained awake throughout the recording .', 0.6],
+    ['Sleep was not recorded .', 0.4],
+  ];
+  const model = recomputing(async (seqs) =>
+    seqs.map((s) => {
+      const gen = s.slice(CONTEXT.length);
+      const p = new Float32Array(V + 1).fill(1e-9);
+      if (!gen.length) for (const [text, q] of two) p[id(text.split(' ')[0])] = q;
+      else {
+        const sentence = two.find(([text]) => id(text.split(' ')[0]) === gen[0])![0].split(' ');
+        p[gen.length < sentence.length ? id(sentence[gen.length]) : EOS] = 1;
+      }
+      return p.map(Math.log);
+    }),
+  );
+  const plain = decode(await consensusDecode(model, CONTEXT, EOS, o, guide(reading)));
+  assert.equal(plain, 'The patient remained awake throughout the recording .');
+  // the reports wrote "No sleep was obtained" most: "Sleep was not recorded" shares "sleep was" with it
+  const reports: [string, number][] = [
+    ['No sleep was obtained.', 15],
+    ['The patient remained awake throughout the recording.', 12],
+    ['Sleep was not recorded.', 12],
+  ];
+  const seen: string[][] = [];
+  const withBank: ConsensusGuide = {
+    ...guide(reading),
+    evidence: (candidates) => {
+      seen.push(candidates);
+      return reports;
+    },
+  };
+  assert.equal(decode(await consensusDecode(model, CONTEXT, EOS, o, withBank)), 'Sleep was not recorded .');
+  assert.deepEqual(seen, [
+    ['The patient remained awake throughout the recording .', 'Sleep was not recorded .'],
+  ]);
+});

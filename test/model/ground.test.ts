@@ -1,6 +1,7 @@
 /**
  * Numbers written from the files (./ground.ts): duration, the recordings of a multi-file report,
- * heart rate and mains, in the description only, and only where a sentence states them.
+ * the channels besides the EEG, the electrode of electrode artifact, heart rate and mains in the
+ * description; the PDR; the focus of focal discharges.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -50,9 +51,65 @@ test('a multi-file list is written from the files; the total is not taken from i
       'recording 1 (p_s001_t000.edf) from 15:06:49 for 24 minutes; recording 2 (p_s001_t001.edf) from ' +
       '16:05:20 for 28 minutes. HR: 74 bpm.',
   );
-  // one file: a drafted list is left as the model wrote it (no sentence is removed)
+  // one file: a drafted list of several is wrong, and goes
   const one = { minutes: 20, recordings: [facts.recordings![0]] };
-  assert.match(groundNumbers(DESC, drafted, one), /three recordings of the same session/);
+  assert.equal(groundNumbers(DESC, drafted, one), 'Routine EEG of 20 minutes, plus EKG. HR: 61 bpm.');
+  // several files and no list: the list follows the montage sentence and the state sentence after it
+  assert.equal(
+    groundNumbers(
+      DESC,
+      'Routine EEG of 30 minutes, 19 scalp electrodes placed according to the international 10-20 system. ' +
+        'The patient was awake during the recording. Hyperventilation and photic stimulation were performed.',
+      facts,
+    ),
+    'Routine EEG of 52 minutes, 19 scalp electrodes placed according to the international 10-20 system. ' +
+      'The patient was awake during the recording. This report covers two recordings of the same session: ' +
+      'recording 1 (p_s001_t000.edf) from 15:06:49 for 24 minutes; recording 2 (p_s001_t001.edf) from ' +
+      '16:05:20 for 28 minutes. Hyperventilation and photic stimulation were performed.',
+  );
+});
+
+test("the montage sentence names the header's ECG and EOG channels, and no others", () => {
+  const montage = 'A 20-minute EEG was recorded in the awake state with standard 10-20 electrode placement';
+  const rest = ' Hyperventilation and photic stimulation were performed.';
+  const ground = (text: string, otherChannels: Record<string, number>) =>
+    groundNumbers(DESC, text, { otherChannels });
+  // added, EKG before EOG
+  assert.equal(
+    ground(`${montage}.${rest}`, { ecg: 1, eog: 1 }),
+    `${montage}, plus EKG and one EOG channel.${rest}`,
+  );
+  assert.equal(
+    ground(`${montage} and one EOG channel.${rest}`, { ecg: 1, eog: 1 }),
+    `${montage}, plus EKG and one EOG channel.${rest}`,
+  );
+  // a wording of the model that agrees stays
+  assert.equal(
+    ground(`${montage} and a single EKG lead.${rest}`, { ecg: 1 }),
+    `${montage} and a single EKG lead.${rest}`,
+  );
+  // channels the recording lacks go, and so does a heart rate without an ECG
+  assert.equal(
+    ground(`${montage} with one channel of EKG and one EOG channel. HR: 70 bpm.${rest}`, {}),
+    `${montage}.${rest}`,
+  );
+  assert.equal(ground(`${montage}.${rest}`, { eog: 2 }), `${montage} and two EOG channels.${rest}`);
+  // no montage sentence: nothing to place them in
+  assert.equal(ground(`No activation.${rest}`, { ecg: 1 }), `No activation.${rest}`);
+});
+
+test("electrode artifact is placed at the electrode with the most isolated transients, in the text's naming", () => {
+  const ground = (text: string) => groundNumbers(DESC, text, { artifactElectrode: 'T5' });
+  assert.equal(
+    ground(
+      'Eye blink artifact is seen at Fp1. There is electrode artifact at F7, likely due to high impedance.',
+    ),
+    'Eye blink artifact is seen at Fp1. There is electrode artifact at T5, likely due to high impedance.',
+  );
+  assert.equal(
+    ground('Intermittent electrode artifact (electrode pops) at T8.'),
+    'Intermittent electrode artifact (electrode pops) at P7.',
+  );
 });
 
 test('mains and heart rate only with a measurement; other sections untouched', () => {

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sentencesOf } from '../../src/model/lexicon.js';
-import { buildPhrasebook, keepsToOpening } from '../../src/model/phrasebook.js';
+import {
+  buildPhrasebook,
+  buildSentenceBank,
+  keepsToOpening,
+  sentenceKey,
+} from '../../src/model/phrasebook.js';
 
 const desc = (text: string) => [{ section_name: 'EEG DESCRIPTION/DETAILS', section_text: text }];
 
@@ -58,5 +63,46 @@ test('openings are the precise, frequent sentence starts of each finding, of 3 w
   assert.equal(
     buildPhrasebook(reports.slice(0, 1)).openings['EEG DESCRIPTION/DETAILS'].artifact_electrode,
     undefined,
+  );
+});
+
+test('the sentence bank holds the training sentences by what they state, most written first', () => {
+  const sleep = (text: string) => [{ section_name: 'SLEEP', section_text: text }];
+  const reports = [
+    ...Array.from({ length: 3 }, () => sleep('No sleep was obtained.')),
+    sleep('Sleep was not recorded.'),
+    ...Array.from({ length: 2 }, () =>
+      sleep(
+        'The patient became drowsy, with dropout of the posterior rhythm and slow lateral eye movements.',
+      ),
+    ),
+    sleep('Drowsiness was characterized by attenuation of the alpha rhythm and slow roving eye movements.'),
+  ];
+  const bank = buildSentenceBank(reports);
+  const drowsy = sentenceKey('SLEEP', 'Drowsiness was seen.');
+  assert.equal(drowsy, 'drowsiness+');
+  assert.deepEqual(bank.SLEEP[drowsy], [
+    ['The patient became drowsy, with dropout of the posterior rhythm and slow lateral eye movements.', 2],
+    ['Drowsiness was characterized by attenuation of the alpha rhythm and slow roving eye movements.', 1],
+  ]);
+  // what the labeler reads nothing in shares the empty key within its section
+  assert.deepEqual(bank.SLEEP[''], [
+    ['No sleep was obtained.', 3],
+    ['Sleep was not recorded.', 1],
+  ]);
+  // the phrasebook carries it
+  assert.deepEqual(buildPhrasebook(reports).sentences, bank);
+  // keys: polarity, the impression's verdict, a PDR; never sides or numbers
+  assert.equal(
+    sentenceKey('EPILEPTIFORM ABNORMALITIES', 'No epileptiform discharges were seen.'),
+    'focal_epileptiform-,generalized_epileptiform-',
+  );
+  assert.equal(sentenceKey('IMPRESSION/INTERPRETATION', 'Normal EEG (awake).'), 'normal');
+  assert.equal(
+    sentenceKey('BACKGROUND ACTIVITY', 'The posterior dominant rhythm is 9.5 Hz, reactive to eye opening.'),
+    sentenceKey(
+      'BACKGROUND ACTIVITY',
+      'In wakefulness, there is a well-formed 10 Hz posterior dominant rhythm.',
+    ),
   );
 });

@@ -18,6 +18,7 @@ interface ReportCliOptions {
   samples: string;
   guideSamples: string;
   consensus: boolean;
+  bank: boolean;
   temperature: string;
   seed: string;
   runtime?: string;
@@ -74,6 +75,10 @@ export function registerReport(program: Command): void {
       '--no-consensus',
       "plain greedy wording: no consensus among the model's wordings of a sentence (consensus decoding)",
     )
+    .option(
+      '--no-bank',
+      "consensus among the model's wordings only, not scored against the training reports' sentences",
+    )
     .option('--temperature <x>', 'temperature of the samples', String(DEFAULT_GENERATE.temperature))
     .option('--seed <n>', 'seed of those samples', String(DEFAULT_GENERATE.seed))
     .option('--runtime <r>', 'ort (default) or torch')
@@ -127,6 +132,7 @@ export function registerReport(program: Command): void {
           samples: Math.floor(num(o.samples, '--samples', 0)),
           guideSamples: Math.floor(num(o.guideSamples, '--guide-samples', 0)),
           consensus: o.consensus,
+          consensusBank: o.bank,
           temperature: num(o.temperature, '--temperature', 0.01),
           seed: Math.floor(num(o.seed, '--seed', 0)),
         },
