@@ -26,6 +26,8 @@ export interface GroundFacts extends MeasuredFacts {
   focalSide?: 'left' | 'right';
   /** Electrode with the most lateralized sharp transients (the detector's focus; its region is focusRegion). */
   focusElectrode?: string;
+  /** Lateralized sharp transients an hour in the recording with the most (the detector's focus). */
+  focusPerHour?: number;
   /** Electrode with the most isolated single-electrode transients (electrode pops), when they are frequent. */
   artifactElectrode?: string;
   /** Non-EEG channels of the (first) recording by kind: {ecg: 1, eog: 2}. */
@@ -120,6 +122,8 @@ const WORD_OF: Record<Region, string> = {
 };
 const ELECTRODE = new RegExp(`\\b(${Object.keys(ELECTRODE_LOCATION).join('|')})\\b`, 'g');
 const SIDE_WORD = /\b(left|right)\b/gi;
+/** "about 40 per hour", "approximately 46 times per hour": a discharge rate the detector counts. */
+const PER_HOUR = /\b((?:about|approximately|around|roughly) )(\d+)( (?:times )?(?:per|an) hour)\b/;
 /** The impression's closing line about the focus ("a potentially epileptogenic focus in the ..."). */
 const FOCUS_LINE = /\bepileptogenic\b|\bseizure focus\b/i;
 
@@ -134,7 +138,8 @@ function aboutFocalDischarges(section: string, sentence: string): boolean {
 /**
  * A sentence about focal discharges with the measured focus: a side word when every side it names
  * is the other one, a region word when none it names shares a lobe with the detector's focus, and
- * electrodes on the other side or away from the focus region replaced by the focus electrode. What
+ * electrodes on the other side or away from the focus region replaced by the focus electrode, and a
+ * stated rate ("about 40 per hour") by the detector's. What
  * agrees with the measurement stays as the decoder wrote it ("centro-temporal" for a C4 focus).
  */
 function groundFocusSentence(sentence: string, facts: GroundFacts): string {
@@ -161,6 +166,12 @@ function groundFocusSentence(sentence: string, facts: GroundFacts): string {
     // "(T3, T3)" after a replacement reads "(T3)"
     out = out.replace(new RegExp(`\\b${at}(?:,? (?:and )?${at}\\b)+`, 'g'), at);
   }
+  if (facts.focusPerHour !== undefined)
+    out = out.replace(
+      PER_HOUR,
+      (_w, about: string, _n: string, unit: string) =>
+        `${about}${Math.round(facts.focusPerHour as number)}${unit}`,
+    );
   return out;
 }
 

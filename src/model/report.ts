@@ -580,6 +580,7 @@ function measuredFacts(m: MeasuredValues): GroundFacts {
   if (at) {
     facts.focusRegion = at.region;
     facts.focusElectrode = focus?.lateralized_max ?? undefined;
+    facts.focusPerHour = focus?.lateralized_per_hour;
   }
   return facts;
 }

@@ -2,7 +2,7 @@
  * Recording-level measurements beside the preprocessing output: line noise before the notch and the
  * R-locked ECG artifact (./artifacts.ts, from the source file), the hyperventilation response and the
  * discharges photic stimulation provokes (./procedures.ts, from the annotations and the segments), and
- * lateralized rhythmic delta (./rhythmic-delta.ts). Computed once per
+ * lateralized rhythmic delta (./rhythmic-delta.ts) and the ictal rhythm (./ictal.ts). Computed once per
  * preprocessed recording and kept as `<preprocessed>/<id>/measures.json` (written atomically; a new
  * MEASURES_VERSION recomputes), so that training and `celm report` read the same numbers.
  */
@@ -13,6 +13,7 @@ import { EdfReader } from '../formats/edf/index.js';
 import { NpyRows, readNpy } from '../formats/npy.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { type EcgArtifact, type LineNoise, measureArtifacts } from './artifacts.js';
+import { type IctalRhythm, ictalRhythm } from './ictal.js';
 import {
   type HyperventilationResponse,
   hyperventilationInterval,
@@ -23,8 +24,8 @@ import {
 } from './procedures.js';
 import { type RhythmicDelta, rhythmicDelta } from './rhythmic-delta.js';
 
-/** 2: photic response and rhythmic delta added. */
-export const MEASURES_VERSION = 2;
+/** 2: photic response and rhythmic delta added; 3: ictal rhythm. */
+export const MEASURES_VERSION = 3;
 export const MEASURES_FILE = 'measures.json';
 
 export interface RecordingMeasures {
@@ -36,6 +37,8 @@ export interface RecordingMeasures {
   /** Null without annotated flash trains (or without segments inside and away from them). */
   photic: PhoticResponse | null;
   rhythmic_delta: RhythmicDelta;
+  /** Null with too few good segments. */
+  ictal: IctalRhythm | null;
 }
 
 /**
@@ -53,6 +56,7 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
     source: { path: string; bytes: number };
     segment_samples: number;
     sample_rate: number;
+    quality_fields: string[];
   };
   const path = source ?? idx.source.path;
   if (!existsSync(path) || statSync(path).size !== idx.source.bytes)
@@ -68,6 +72,10 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
     const bandpower = readNpy(join(preDir, 'bandpower.npy')).data as Float32Array;
     const starts = readNpy(join(preDir, 'segment_start.npy')).data as Float64Array;
     const mask = readNpy(join(preDir, 'mask.npy')).data as Uint8Array;
+    const quality = readNpy(join(preDir, 'quality.npy')).data as Float32Array;
+    const nq = idx.quality_fields.length;
+    const badAt = idx.quality_fields.indexOf('bad');
+    const bad = Float32Array.from(starts, (_, s) => (badAt >= 0 ? quality[s * nq + badAt] : 0));
     const segSeconds = idx.segment_samples / idx.sample_rate;
     const segment = (i: number) => segments.read(i, 1);
     const hv = hyperventilationInterval(annotations, reader.duration);
@@ -80,6 +88,7 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
         ? photicResponse(trains, starts, segSeconds, mask, segment, idx.sample_rate)
         : null,
       rhythmic_delta: rhythmicDelta(bandpower, starts.length, mask, segment, idx.sample_rate),
+      ictal: ictalRhythm(bandpower, mask, bad, starts),
     };
     writeFileAtomic(cached, `${JSON.stringify(m)}\n`);
     return m;

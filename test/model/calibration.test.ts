@@ -38,6 +38,7 @@ const NONE: Evidence = {
   alpha_deficit: null,
   photic_excess_trains: null,
   rhythmic_delta_fraction: null,
+  ictal_rhythm: null,
 };
 
 /** Evidence rows with one measurement set (`evidence`), the finding `kind` stated where `stated`. */
@@ -105,6 +106,37 @@ test('focal discharges: the measurement only adds to the head, never takes its f
       .focal_epileptiform,
     0.1,
   );
+});
+
+test('seizures: the ictal rhythm only takes from the head, with the threshold under 90% of the stating reports', () => {
+  // ten reports state a seizure (ictal rhythm 1.6-5); many without one reach 2-2.5 (sleep, hyperventilation)
+  const pos = [1.6, 1.9, 2.4, 2.8, 3.0, 3.3, 3.6, 4.0, 4.5, 5.0];
+  const neg = [0.4, 0.6, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 2.0, 2.1, 2.3, 2.5, 2.6];
+  const cal = fitCalibration(
+    rows([...pos, ...neg], [...pos.map(() => true), ...neg.map(() => false)], 'seizure', 'ictal_rhythm'),
+    2,
+  );
+  const k = cal.kinds.seizure;
+  assert.ok(k);
+  // the second lowest of ten: one in ten may fall under it; the F1-best threshold would be 2.8
+  assert.equal(k.threshold, 1.9);
+  assert.equal(
+    bestThreshold(
+      [...pos, ...neg],
+      [...pos.map(() => 1), ...neg.map(() => 0)],
+      [...pos, ...neg].map((_, i) => i),
+    ).threshold,
+    2.8,
+  );
+  const seizure = (x: number, head: number) =>
+    applyCalibration(cal, { ...NONE, ictal_rhythm: x }, { seizure: head }).seizure;
+  // the head's seizure without an ictal rhythm goes (under 0.5, the calibrated decision); with a
+  // strong one it stays the head's
+  assert.ok(seizure(1.0, 0.95) < 0.5);
+  assert.ok(seizure(1.8, 0.95) < 0.5);
+  assert.equal(seizure(5, 0.95), 0.95);
+  // a quiet head is never raised
+  assert.equal(seizure(5, 0.05), 0.05);
 });
 
 test('a calibrated abnormal finding raises the abnormal probability, never lowers it', () => {

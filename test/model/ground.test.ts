@@ -172,4 +172,15 @@ test('sentences about focal discharges take the measured side, region and electr
   const none = 'No left frontal epileptiform discharges were seen.';
   assert.equal(groundNumbers(EPI, none, facts), none);
   assert.equal(groundNumbers(EPI, 'Left frontal spikes at F3.', {}), 'Left frontal spikes at F3.');
+  // the rate is the detector's
+  const rated = { ...facts, focusPerHour: 93.6 };
+  assert.equal(groundNumbers(EPI, agrees, rated), agrees.replace('64', '94'));
+  assert.equal(
+    groundNumbers(
+      EPI,
+      'There are frequent right temporal spikes at T4, occurring approximately 46 times per hour.',
+      rated,
+    ),
+    'There are frequent right temporal spikes at T4, occurring approximately 94 times per hour.',
+  );
 });
