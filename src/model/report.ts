@@ -17,6 +17,7 @@ import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { EdfReader } from '../formats/edf/reader.js';
+import { LATERAL_OFFSET } from '../signal/ictal.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { type RecordingMeasures, recordingMeasures } from '../signal/recording-measures.js';
 import { applyCalibration, reportEvidence } from './calibration.js';
@@ -131,6 +132,8 @@ export interface MeasuredValues {
     photic: { trains: number; provoked_trains: number; expected_trains: number } | null;
     /** Share of segments with lateralized rhythmic delta (src/signal/rhythmic-delta.ts). */
     rhythmic_delta: { fraction: number; max_channel: string | null } | null;
+    /** Largest seizure-like lift of slow power (src/signal/ictal.ts); null with too few good segments. */
+    ictal: { score: number; burst: number; lateral: number; at_s: number } | null;
   }[];
 }
 
@@ -536,6 +539,7 @@ function measuredOf(
     rhythmic_delta: m.rhythmic_delta
       ? { fraction: m.rhythmic_delta.fraction, max_channel: m.rhythmic_delta.max_channel }
       : null,
+    ictal: m.ictal ?? null,
   };
 }
 
@@ -585,6 +589,15 @@ function measuredFacts(m: MeasuredValues): GroundFacts {
   return facts;
 }
 
+/** "x12.0 in all channels at 140 s" (a burst) or "x2.1 over the other side, sustained, at 710 s". */
+function ictalCell(ic: MeasuredValues['recordings'][number]['ictal']): string {
+  if (!ic) return '-';
+  const at = `at ${Math.round(ic.at_s)} s`;
+  return ic.burst >= ic.lateral + LATERAL_OFFSET
+    ? `x${Math.exp(ic.burst).toFixed(1)} in all channels ${at}`
+    : `x${Math.exp(ic.lateral).toFixed(1)} over the other side, sustained, ${at}`;
+}
+
 /** "lateralized 23 (T4), generalized 0, isolated 2 (T4)", or "-" when the model has no detector. */
 function transientCell(t: TransientRates | null): string {
   if (!t) return '-';
@@ -612,15 +625,16 @@ export function reportToMarkdown(r: DraftReport): string {
   }
   lines.push(
     '',
-    '| recording | line noise (before the notch) | ECG artifact (R-locked) | heart rate | hyperventilation delta build-up | flash trains with generalized discharges | lateralized rhythmic delta |',
+    '| recording | line noise (before the notch) | ECG artifact (R-locked) | heart rate | hyperventilation delta build-up | flash trains with generalized discharges | lateralized rhythmic delta | largest ictal-like rise of slow power |',
   );
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('|---|---|---|---|---|---|---|---|');
   for (const m of r.measured.recordings) {
     const ln = m.line_noise;
     const ecg = m.ecg_artifact;
     const hv = m.hyperventilation;
     const ph = m.photic;
     const rd = m.rhythmic_delta;
+    const ic = m.ictal;
     lines.push(
       `| ${m.file.split('/').pop()} | ${ln ? `${ln.max_uv.toFixed(1)} uV at ${ln.hz} Hz (${ln.max_channel})` : '-'} | ${
         ecg ? `${ecg.max_uv.toFixed(1)} uV (${ecg.max_channel})` : 'no ECG channel'
@@ -632,7 +646,7 @@ export function reportToMarkdown(r: DraftReport): string {
         rd
           ? `${(rd.fraction * 100).toFixed(1)}% of segments${rd.max_channel ? ` (${rd.max_channel})` : ''}`
           : '-'
-      } |`,
+      } | ${ictalCell(ic)} |`,
     );
   }
   lines.push(

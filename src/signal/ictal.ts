@@ -24,7 +24,7 @@ import { CELM_HOMOLOG } from './spectral.js';
 /** Segments a lateralized lift must last (40 s of a 60-110 s focal seizure's onset and evolution). */
 const LATERAL_SEGMENTS = 4;
 /** Added to the lateral lift to put it on the burst's scale. */
-const LATERAL_OFFSET = 1;
+export const LATERAL_OFFSET = 1;
 /** Neighbours of a segment that give its local level: 2 to 7 segments before and after. */
 const NEAR = 2;
 const FAR = 7;
