@@ -93,6 +93,22 @@ export function statedKinds(section: string, sentence: string): PhraseKey[] {
   return out;
 }
 
+/** A bank sentence is a stock sentence when the training reports wrote it word for word this many times. */
+const STOCK_MIN = 3;
+
+/**
+ * The training reports' stock sentences for finding `kind` of `section`: sentences that state that
+ * finding alone, were written word for word at least STOCK_MIN times and name no side ("Hyperventilation
+ * elicited a symmetric build-up that resolved within 60 seconds."), most written first. Where the
+ * decoder, given such an opening, drifts into another sentence's words ("...that resolved within
+ * 6-25 Hz."), the sentence guide offers these whole (./sentence-guide.ts).
+ */
+export function stockSentences(book: Phrasebook, section: string, kind: PhraseKey): string[] {
+  return (book.sentences?.[section]?.[`${kind}+`] ?? [])
+    .filter(([text, n]) => n >= STOCK_MIN && !SIDED.test(text))
+    .map(([text]) => text);
+}
+
 /** Distinct sentences kept per statement in the bank (the most frequent; PDR sentences differ in their numbers). */
 const BANK_PER_KEY = 40;
 

@@ -41,7 +41,13 @@ import {
 import { unknownWords } from './lexicon.js';
 import { mbrSelect } from './mbr.js';
 import { loadModelDir, type ReportModelFiles } from './model-dir.js';
-import { keepsToOpening, type Phrasebook, type PhraseKey, sentenceKey } from './phrasebook.js';
+import {
+  keepsToOpening,
+  type Phrasebook,
+  type PhraseKey,
+  sentenceKey,
+  stockSentences,
+} from './phrasebook.js';
 import { createRunner, type RunnerKind } from './runner.js';
 import { guideBySentence, type Opening } from './sentence-guide.js';
 
@@ -458,10 +464,16 @@ function openingsFor(
     for (const k of deniedKinds(name, text)) mentioned.add(k);
     const missing: PhraseKey[] = wanted.filter((f) => due(f) && !mentioned.has(f));
     if (!ids.length && name === 'IMPRESSION/INTERPRETATION' && abnormal) missing.push('abnormal');
-    return [...new Set(missing.flatMap((f) => mine[f] ?? []))].map((o) => ({
-      ids: tok.encode(` ${o}`),
-      accepts: (sentence: number[]) => keepsToOpening(book, name, o, tok.decode(sentence)),
-    }));
+    return [
+      ...[...new Set(missing.flatMap((f) => mine[f] ?? []))].map((o) => ({
+        ids: tok.encode(` ${o}`),
+        accepts: (sentence: number[]) => keepsToOpening(book, name, o, tok.decode(sentence)),
+      })),
+      // after the model's continuations of the openings: ties go to them
+      ...missing
+        .flatMap((f) => (f === 'abnormal' ? [] : stockSentences(book, name, f)))
+        .map((s) => ({ ids: tok.encode(` ${s}`), whole: true })),
+    ];
   };
 }
 

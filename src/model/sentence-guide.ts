@@ -40,6 +40,11 @@ export interface Opening {
   ids: number[];
   /** The whole sentence (opening included); default: every sentence. */
   accepts?(sentence: number[]): boolean;
+  /**
+   * `ids` is a whole sentence (a stock sentence of the training reports, ./phrasebook.ts
+   * stockSentences): a candidate as it is, with the section going on after it.
+   */
+  whole?: boolean;
 }
 
 /**
@@ -84,6 +89,11 @@ export async function guideBySentence(
     const ends = (c: Rollout) => c.ended || c.ids.length === c.lead;
     if (score > 0 && guide.openings)
       for (const lead of guide.openings(text, { ids: cands[best].ids, ends: ends(cands[best]) })) {
+        if (lead.whole) {
+          cands.push({ ids: lead.ids, lead: 0, worst: 0, ended: false });
+          ({ best, score } = leastContradicting(cands, text, guide));
+          continue;
+        }
         const more = await rollouts(
           dec,
           context,

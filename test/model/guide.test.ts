@@ -194,6 +194,25 @@ test('before a section ends with a finding left out, the model continues an open
   assert.equal(
     (await guideBySentence(recomputing(lm), [9], 0, opts, 4, new Rng(1), plain)).map((t) => W[t]).join(' '),
     'eye .',
+  ); // a stock sentence is a candidate whole, even where the model would drift after its opening
+  // (here the model continues "line" with "line" forever); the section goes on after it
+  const drifting: NextLogits = async (seqs) =>
+    seqs.map((q) => {
+      const last = q.length > 1 ? W[q[q.length - 1]] : 'start';
+      return Float32Array.from(W, (w) =>
+        last === 'line' ? (w === 'line' ? 5 : -20) : (next[last][w] ?? -20),
+      );
+    });
+  const stock = {
+    ...guide,
+    openings: (ids: number[], n: { ids: number[]; ends: boolean }) =>
+      n.ends && !said(ids) ? [{ ids: [2] }, { ids: [2, 3, 4], whole: true }] : [],
+  };
+  assert.equal(
+    (await guideBySentence(recomputing(drifting), [9], 0, opts, 4, new Rng(1), stock))
+      .map((t) => W[t])
+      .join(' '),
+    'eye . line hum .',
   );
 });
 

@@ -6,6 +6,7 @@ import {
   buildSentenceBank,
   keepsToOpening,
   sentenceKey,
+  stockSentences,
 } from '../../src/model/phrasebook.js';
 
 const desc = (text: string) => [{ section_name: 'EEG DESCRIPTION/DETAILS', section_text: text }];
@@ -92,6 +93,19 @@ test('the sentence bank holds the training sentences by what they state, most wr
   ]);
   // the phrasebook carries it
   assert.deepEqual(buildPhrasebook(reports).sentences, bank);
+  // stock sentences: written word for word three times or more, naming no side
+  const book = buildPhrasebook([
+    ...reports,
+    ...Array.from({ length: 2 }, () =>
+      sleep(
+        'The patient became drowsy, with dropout of the posterior rhythm and slow lateral eye movements.',
+      ),
+    ),
+  ]);
+  assert.deepEqual(stockSentences(book, 'SLEEP', 'drowsiness'), [
+    'The patient became drowsy, with dropout of the posterior rhythm and slow lateral eye movements.',
+  ]);
+  assert.deepEqual(stockSentences(book, 'SLEEP', 'n2_sleep'), []);
   // keys: polarity, the impression's verdict, a PDR; never sides or numbers
   assert.equal(
     sentenceKey('EPILEPTIFORM ABNORMALITIES', 'No epileptiform discharges were seen.'),

@@ -235,6 +235,9 @@ const GENERAL_STATEMENT_RE =
   /\b(?:carry|carries)\b|\b(?:are|is)\s+(?:often|commonly|typically|usually|frequently|generally)\s+(?:seen|associated|found|observed)\b|\b(?:are|is)\s+associated\s+with\s+(?:an?\s+)?(?:high|higher|increased)\s+risk\b/i;
 const ICTAL_RE = /\b(?:seizures?|ictal|evolv(?:ing|ed|es)|evolution)\b/i;
 const HV_RE = /\b(?:hyperventilation|HV|overbreathing)\b/i;
+/** "produced no significant change", "did not produce significant changes": a normal response to HV. */
+const UNCHANGED_RE =
+  /\b(?:no (?:significant |definite |appreciable )?(?:change|response|effect|abnormalit(?:y|ies))|did not (?:produce|elicit|cause|result in) (?:any )?(?:significant |definite |appreciable )?(?:change|abnormalit))/i;
 
 // ---------------------------------------------------------------------------------------------------
 // Text → sentences → clauses
@@ -692,6 +695,14 @@ function labelClause(clause: string, ctx: Context): { findings: Finding[]; pdrHz
       }
     }
   }
+  // "Hyperventilation was performed with good effort and produced no significant change": no slowing
+  // word to deny, but a denial of hyperventilation slowing all the same
+  if (
+    HV_RE.test(clause) &&
+    UNCHANGED_RE.test(clause) &&
+    !findings.some((f) => f.kind === 'hyperventilation_slowing')
+  )
+    findings.push({ kind: 'hyperventilation_slowing', polarity: 'absent' });
   return { findings, pdrHz };
 }
 

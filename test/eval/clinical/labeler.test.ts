@@ -94,6 +94,14 @@ const cases: [string, Expect][] = [
     'Hyperventilation produced mild diffuse slowing.',
     { present: ['hyperventilation_slowing'], notPresent: ['generalized_slowing'] },
   ],
+  // a normal response names no slowing to deny, and denies it all the same
+  [
+    'Hyperventilation was performed with good effort and produced no significant change.',
+    { absent: ['hyperventilation_slowing'] },
+  ],
+  ['Hyperventilation did not produce significant changes.', { absent: ['hyperventilation_slowing'] }],
+  ['Hyperventilation was performed with poor effort.', { notPresent: ['hyperventilation_slowing'] }],
+  ['Photic stimulation produced no change.', { notPresent: ['hyperventilation_slowing'] }],
   [
     'Drowsiness was accompanied by diffuse slowing of the background.',
     { present: ['drowsiness'], notPresent: ['generalized_slowing'] },
