@@ -25,7 +25,7 @@ const CONTEXT = [V]; // a section token outside the vocabulary of sentences
  * The toy model: the first word by the table, then the rest of that sentence, then the end token;
  * `spaced`: a line break first, as the impression's lines begin.
  */
-const toyModel = (spaced: boolean) =>
+const toyModel = (spaced: boolean, sentences: [string, number][] = SENTENCES) =>
   recomputing(async (seqs) =>
     seqs.map((s) => {
       if (spaced && s.length === CONTEXT.length) {
@@ -35,9 +35,9 @@ const toyModel = (spaced: boolean) =>
       }
       const gen = s.slice(CONTEXT.length + (spaced ? 1 : 0));
       const p = new Float32Array(V + 1).fill(1e-9);
-      if (!gen.length) for (const [text, q] of SENTENCES) p[id(text.split(' ')[0])] = q;
+      if (!gen.length) for (const [text, q] of sentences) p[id(text.split(' ')[0])] = q;
       else {
-        const sentence = SENTENCES.find(([text]) => id(text.split(' ')[0]) === gen[0])![0].split(' ');
+        const sentence = sentences.find(([text]) => id(text.split(' ')[0]) === gen[0])![0].split(' ');
         p[gen.length < sentence.length ? id(sentence[gen.length]) : EOS] = 1;
       }
       return p.map(Math.log);
@@ -91,18 +91,7 @@ test("with the training reports' wordings as evidence, the wording closest to th
     ['The patient remained awake throughout the recording .', 0.6],
     ['Sleep was not recorded .', 0.4],
   ];
-  const model = recomputing(async (seqs) =>
-    seqs.map((s) => {
-      const gen = s.slice(CONTEXT.length);
-      const p = new Float32Array(V + 1).fill(1e-9);
-      if (!gen.length) for (const [text, q] of two) p[id(text.split(' ')[0])] = q;
-      else {
-        const sentence = two.find(([text]) => id(text.split(' ')[0]) === gen[0])![0].split(' ');
-        p[gen.length < sentence.length ? id(sentence[gen.length]) : EOS] = 1;
-      }
-      return p.map(Math.log);
-    }),
-  );
+  const model = toyModel(false, two);
   const plain = decode(await consensusDecode(model, CONTEXT, EOS, o, guide(reading)));
   assert.equal(plain, 'The patient remained awake throughout the recording .');
   // the reports wrote "No sleep was obtained" most: "Sleep was not recorded" shares "sleep was" with it
