@@ -43,8 +43,8 @@ export type CalibratedKind = keyof typeof EVIDENCE_OF;
  */
 export const RAISE_ONLY: ReadonlySet<CalibratedKind> = new Set<CalibratedKind>(['focal_epileptiform']);
 /**
- * Findings whose measurement can only take from the head's probability (the smaller of the two is
- * used), with the threshold set low, where at most VETO_MISS of the training reports that state the
+ * Findings whose measurement can only veto the head's probability (under the threshold the smaller of
+ * the two is used, over it the head's), with the threshold set low, where at most VETO_MISS of the training reports that state the
  * finding fall: the head calls seizures in most epilepsy recordings, seizures or not (8 false against
  * 4 true on 100 held-out sessions), and the ictal rhythm (../signal/ictal.ts) cannot tell a seizure
  * from sleep or hyperventilation near its F1-best threshold, but below its low threshold there were
@@ -246,7 +246,11 @@ export function applyCalibration(
     out[kind] = RAISE_ONLY.has(kind)
       ? Math.max(out[kind] ?? 0, p)
       : VETO_ONLY.has(kind)
-        ? Math.min(out[kind] ?? 0, p)
+        ? // a veto or nothing: above the threshold the head's value stays as it is (the findings
+          // token carries it, and a decoder trained on the head's values reads 0.95 unlike 1)
+          p < 0.5
+          ? Math.min(out[kind] ?? 0, p)
+          : (out[kind] ?? 0)
         : p;
   }
   if (out.abnormal !== undefined)

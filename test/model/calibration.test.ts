@@ -135,6 +135,9 @@ test('seizures: the ictal rhythm only takes from the head, with the threshold un
   assert.ok(seizure(1.0, 0.95) < 0.5);
   assert.ok(seizure(1.8, 0.95) < 0.5);
   assert.equal(seizure(5, 0.95), 0.95);
+  // above the threshold nothing changes, however close to it
+  assert.equal(seizure(2, 1), 1);
+  assert.equal(seizure(2.4, 0.7), 0.7);
   // a quiet head is never raised
   assert.equal(seizure(5, 0.05), 0.05);
 });
