@@ -61,7 +61,8 @@ export interface GuideOptions {
    * that would state each (absent: no check). An impression that states an abnormal finding whose
    * section was written without it, where the findings leave it undecided, contradicts the report it
    * sums up ("One absence seizure" after "No seizures were recorded."); a finding the findings call
-   * for may stand in the impression even when its section missed it.
+   * for may stand in the impression even when its section missed it, and must when its section
+   * states it (GPDs in the epileptiform section, only "generalized slowing" in the impression).
    */
   described?: { written: ReadonlySet<string>; stated: ReadonlySet<FindingKind> };
 }
@@ -281,6 +282,11 @@ export function violations(
     // beats a normal one when the findings say abnormal
     const verdict = expectedVerdict(probs, o);
     if (verdict !== null && said.abnormal !== null && said.abnormal !== verdict) v += VERDICT_WEIGHT;
+    // an abnormal finding the findings call for and its own section states, left out of the
+    // impression that sums the sections up (possible ones count as stated: "possible ... discharges")
+    const named = new Set(said.findings.filter((f) => f.polarity !== 'absent').map((f) => f.kind));
+    for (const k of IMPRESSION_KINDS)
+      if (!named.has(k) && o.described?.stated.has(k) && expected(k, probs[k], o) === true) v++;
     for (const k of IMPRESSION_KINDS) {
       if (!stated.has(k)) continue;
       const want = expected(k, probs[k], o);

@@ -276,4 +276,22 @@ test('the impression may not state an abnormal finding that its section was writ
   // a section that was not written (--sections) checks nothing
   const none = { written: new Set<string>(), stated: new Set<FindingKind>() };
   assert.equal(violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: none }), alone);
+  // GPDs the findings call for and the epileptiform section states, left out of the impression: one
+  // more; named, even as possible ones, they are not
+  const gpd = { ...probs, gpd: 0.9 };
+  const withGpd = { ...events, stated: new Set<FindingKind>([...said, 'gpd']) };
+  const base = violations(
+    IMP,
+    text,
+    gpd,
+    {},
+    {},
+    { ...DEFAULT_GUIDE, described: { ...events, stated: said } },
+  );
+  assert.equal(violations(IMP, text, gpd, {}, {}, { ...DEFAULT_GUIDE, described: withGpd }), base + 1);
+  const listed = `${text}\n2. Possible generalized periodic discharges (GPDs) at 1.5 Hz.`;
+  assert.equal(
+    violations(IMP, listed, gpd, {}, {}, { ...DEFAULT_GUIDE, described: withGpd }),
+    violations(IMP, listed, gpd, {}, {}, { ...DEFAULT_GUIDE, described: { ...events, stated: said } }),
+  );
 });
