@@ -5,7 +5,8 @@
  * guess from the training reports. Where a sentence states such a number, the measured one replaces
  * it (the guide, ./guide.ts, already prefers candidates whose numbers agree; this fixes the ones that
  * no candidate got right). Slots change; the only sentence added is a multi-file report's list of
- * its recordings, which no decoder can know and a report covering several files must give.
+ * its recordings, which no decoder can know and a report covering several files must give, and the
+ * only ones removed are such a list in a one-file report and a heart rate without an ECG channel.
  */
 import { ELECTRODE_LOCATION, REGION_WORDS, type Region } from '../clinical/findings.js';
 import { labelReport } from '../eval/clinical/labeler.js';
@@ -122,6 +123,9 @@ const WORD_OF: Record<Region, string> = {
 };
 const ELECTRODE = new RegExp(`\\b(${Object.keys(ELECTRODE_LOCATION).join('|')})\\b`, 'g');
 const SIDE_WORD = /\b(left|right)\b/gi;
+/** "(T3, T3)" after a replacement reads "(T3)", "at T3 and T3" "at T3". */
+const oneOf = (text: string, electrode: string) =>
+  text.replace(new RegExp(`\\b${electrode}(?:,? (?:and )?${electrode}\\b)+`, 'g'), electrode);
 /** "about 40 per hour", "approximately 46 times per hour": a discharge rate the detector counts. */
 const PER_HOUR = /\b((?:about|approximately|around|roughly) )(\d+)( (?:times )?(?:per|an) hour)\b/;
 /** The impression's closing line about the focus ("a potentially epileptogenic focus in the ..."). */
@@ -163,8 +167,7 @@ function groundFocusSentence(sentence: string, facts: GroundFacts): string {
       );
     };
     out = out.replace(ELECTRODE, (e) => (wrong(e) ? at : e));
-    // "(T3, T3)" after a replacement reads "(T3)"
-    out = out.replace(new RegExp(`\\b${at}(?:,? (?:and )?${at}\\b)+`, 'g'), at);
+    out = oneOf(out, at);
   }
   if (facts.focusPerHour !== undefined)
     out = out.replace(
@@ -246,7 +249,7 @@ function groundChannels(text: string, other: Record<string, number>): string {
 function groundArtifactElectrode(text: string, electrode: string): string {
   const named = inNamingOf(text, electrode);
   return sentencesKeeping(text)
-    .map((p) => (ELECTRODE_ARTIFACT.test(p) ? p.replace(ELECTRODE, named) : p))
+    .map((p) => (ELECTRODE_ARTIFACT.test(p) ? oneOf(p.replace(ELECTRODE, named), named) : p))
     .join('');
 }
 
@@ -272,8 +275,8 @@ function addRecordingList(text: string, recs: RecordingFact[]): string {
  * the electrode of electrode artifact (the detector's most isolated transients), the heart rate (from
  * the ECG) and the mains frequency (from the line noise); in the background, the posterior dominant
  * rhythm's frequency; in the epileptiform section and the impression, the side, region and
- * electrodes of focal discharges where they contradict the measured focus. Other sections and
- * numbers without a measurement are returned as they are.
+ * electrodes of focal discharges where they contradict the measured focus, and their rate. Other
+ * sections and numbers without a measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
   if (section === BACKGROUND && facts.pdrHz !== undefined) return groundPdr(text, facts.pdrHz);

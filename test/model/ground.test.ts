@@ -110,6 +110,11 @@ test("electrode artifact is placed at the electrode with the most isolated trans
     ground('Intermittent electrode artifact (electrode pops) at T8.'),
     'Intermittent electrode artifact (electrode pops) at P7.',
   );
+  // two electrodes named: one measured
+  assert.equal(
+    ground('There is electrode artifact at F7 and T3, likely due to high impedance.'),
+    'There is electrode artifact at T5, likely due to high impedance.',
+  );
 });
 
 test('mains and heart rate only with a measurement; other sections untouched', () => {
