@@ -563,9 +563,11 @@ function countKinds(signals: { kind: string }[]): Record<string, number> {
 }
 
 /**
- * The numbers a draft must not contradict: total minutes, heart rate and PDR of the first recording
- * that has them, the mains frequency of the recording with the most line noise, and the region of
- * the sharp-transient detector's focus.
+ * What the files and measurements determine, for the guide (numbers a draft must not contradict) and
+ * for grounding (./ground.ts): total minutes and the recording list, the first recording's non-EEG
+ * channels, heart rate and PDR of the first recording that has them, the mains frequency of the
+ * recording with the most line noise, the electrode of frequent isolated transients (electrode
+ * artifact), and the sharp-transient detector's focus (region, electrode, rate).
  */
 function measuredFacts(m: MeasuredValues): GroundFacts {
   const r = m.recordings;
