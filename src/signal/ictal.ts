@@ -12,9 +12,10 @@
  *     two most lifted pairs). A focal seizure's onset rhythm stays on one side for tens of seconds
  *     before it spreads; focal slowing is lateralized all along, so against its own median it lifts
  *     nothing.
- * The score is the larger of burst and lateral + LATERAL_OFFSET (on 200 held-out synthetic sessions a
- * lateral lift of 1.7 was as specific as a burst of 2.7). Sleep, hyperventilation and artifacts reach
- * 1-2.5 and seizures 1.6-5.5, so the score cannot decide a seizure alone (report-level F1 0.73-0.84
+ * The score is the larger of burst and lateral + LATERAL_OFFSET (the offset chosen on 200 held-out
+ * synthetic sessions, where a lateral lift of 1.7 and a burst of 2.7 each had few recordings without a
+ * seizure above them). Sleep, hyperventilation and artifacts reach
+ * 1-2.5 and seizures about 1.6-5.5, so the score cannot decide a seizure alone (report-level F1 0.73-0.84
  * against the generator's truth on three held-out sets), but below the lowest seizure's score nothing
  * was one: the findings calibration uses it to veto the findings head's seizures (../model/calibration.ts).
  * Hand-written: no EEG library offers a seizure detector for precomputed band powers in JavaScript.
