@@ -436,7 +436,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
  * for that the text so far leaves out, where they are due (before the section ends, or instead of a
  * sentence that would deny one); for an abnormal verdict, as the impression's first sentence.
  */
-function openingsFor(
+export function openingsFor(
   name: string,
   tok: ReportModelFiles['tokenizer'],
   probs: Record<string, number>,
@@ -448,6 +448,13 @@ function openingsFor(
     (f) => expected(f, probs[f], guide) === true,
   );
   const abnormal = expectedVerdict(probs, guide) === true;
+  // the first word of a finding's openings, where no other finding's opening starts with it
+  // ("Hyperventilation", "Eye"; not "Intermittent", which starts electrode and muscle artifact)
+  const firstWord = (o: string) => o.trim().split(/\s+/)[0];
+  const starters = new Map<string, Set<string>>();
+  for (const [k, list] of Object.entries(mine))
+    for (const o of list ?? []) starters.set(firstWord(o), (starters.get(firstWord(o)) ?? new Set()).add(k));
+  const ownWord = (f: FindingKind, w: string) => starters.get(w)?.size === 1 && starters.get(w)?.has(f);
   return (ids, next) => {
     if (!book) return [];
     // a missing finding is due where the model would end the section, or where its next sentence
@@ -456,7 +463,11 @@ function openingsFor(
     // right after the PDR; at the section's end the model drifts into the photic sentence's words)
     const denial = deniedKinds(name, tok.decode(next.ids));
     const anyDue = next.ends || wanted.some((w) => denial.has(w));
-    const due = (f: FindingKind) => anyDue || (ids.length > 0 && ABNORMAL_KINDS.has(f));
+    // ... and where the model's next sentence begins as only that finding's openings do, without
+    // stating it ("Hyperventilation was performed with poor effort." where HV slowing is called for)
+    const nextWord = firstWord(tok.decode(next.ids));
+    const due = (f: FindingKind) =>
+      anyDue || (ids.length > 0 && ABNORMAL_KINDS.has(f)) || !!ownWord(f, nextWord);
     const text = tok.decode(ids);
     const said = labelReport(`${name}: ${text}`).findings;
     // a finding already stated, or already denied (an opening would contradict the text), is not asked for
