@@ -85,16 +85,18 @@ export async function guideBySentence(
   const freely = { ...o, repetitionPenalty: 1 };
   while (text.length < o.maxTokens) {
     const cands = await rollouts(dec, context, text, [], eos, o, Math.max(1, k), rng, guide, banned);
-    let { best, score } = leastContradicting(cands, text, guide);
+    // each candidate is scored once (the labeler reads it), openings' sentences as they come
+    const scores = cands.map((c) => contradictions(c, text, guide));
+    let best = leastAt(scores);
     const ends = (c: Rollout) => c.ended || c.ids.length === c.lead;
-    if (score > 0 && guide.openings)
+    if (scores[best] > 0 && guide.openings) {
+      const more: Rollout[] = [];
       for (const lead of guide.openings(text, { ids: cands[best].ids, ends: ends(cands[best]) })) {
         if (lead.whole) {
-          cands.push({ ids: lead.ids, lead: 0, worst: 0, ended: false });
-          ({ best, score } = leastContradicting(cands, text, guide));
+          more.push({ ids: lead.ids, lead: 0, worst: 0, ended: false });
           continue;
         }
-        const more = await rollouts(
+        const rows = await rollouts(
           dec,
           context,
           text,
@@ -106,9 +108,12 @@ export async function guideBySentence(
           guide,
           banned,
         );
-        cands.push(...more.filter((c) => c.ids.length > c.lead && (lead.accepts?.(c.ids) ?? true)));
-        ({ best, score } = leastContradicting(cands, text, guide));
+        more.push(...rows.filter((c) => c.ids.length > c.lead && (lead.accepts?.(c.ids) ?? true)));
       }
+      cands.push(...more);
+      scores.push(...more.map((c) => contradictions(c, text, guide)));
+      best = leastAt(scores);
+    }
     text = [...text, ...cands[best].ids];
     if (ends(cands[best])) break;
   }
@@ -116,16 +121,17 @@ export async function guideBySentence(
 }
 
 /**
- * The candidate whose text so far contradicts least; only plausible candidates (after sampled
- * sentences even the greedy row can derail), and when none is, the first (greedy) one. Ties: the
- * earlier candidate.
+ * How much the text so far with candidate `c` contradicts; only plausible candidates count (after
+ * sampled sentences even the greedy row can derail): an implausible one scores infinity.
  */
-function leastContradicting(cands: Rollout[], text: number[], guide: SentenceGuide) {
-  const scores = cands.map((c) =>
-    c.worst >= guide.minLogp ? guide.score([...text, ...c.ids]) : Number.POSITIVE_INFINITY,
-  );
+function contradictions(c: Rollout, text: number[], guide: SentenceGuide): number {
+  return c.worst >= guide.minLogp ? guide.score([...text, ...c.ids]) : Number.POSITIVE_INFINITY;
+}
+
+/** The candidate that contradicts least, ties to the earlier; when none is plausible, the first (greedy) one. */
+function leastAt(scores: number[]): number {
   const least = Math.min(...scores);
-  return Number.isFinite(least) ? { best: scores.indexOf(least), score: least } : { best: 0, score: least };
+  return Number.isFinite(least) ? scores.indexOf(least) : 0;
 }
 
 /**
