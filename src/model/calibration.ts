@@ -243,15 +243,12 @@ export function applyCalibration(
     // discharges on 100 held-out sessions were LPD recordings)
     if (kind === 'focal_epileptiform' && (probs.lpd ?? 0) >= LPD_MASK) continue;
     const p = Math.round(sigmoid(k.slope * (x - k.threshold)) * 1000) / 1000;
-    out[kind] = RAISE_ONLY.has(kind)
-      ? Math.max(out[kind] ?? 0, p)
-      : VETO_ONLY.has(kind)
-        ? // a veto or nothing: above the threshold the head's value stays as it is (the findings
-          // token carries it, and a decoder trained on the head's values reads 0.95 unlike 1)
-          p < 0.5
-          ? Math.min(out[kind] ?? 0, p)
-          : (out[kind] ?? 0)
-        : p;
+    const head = out[kind] ?? 0;
+    if (RAISE_ONLY.has(kind)) out[kind] = Math.max(head, p);
+    // a veto or nothing: above the threshold the head's value stays as it is (the findings token
+    // carries it, and a decoder trained on the head's values reads 0.95 unlike 1)
+    else if (VETO_ONLY.has(kind)) out[kind] = p < 0.5 ? Math.min(head, p) : head;
+    else out[kind] = p;
   }
   if (out.abnormal !== undefined)
     for (const kind of ABNORMAL_KINDS)

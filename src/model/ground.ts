@@ -84,6 +84,12 @@ const PDR_ABSENT = /\b(not seen|absent|no posterior|not present|not identified)\
 const PDR_HZ = /\b(?:(an?) )?(\d+(?:\.\d+)?)(?:-\d+(?:\.\d+)?)?(?= ?Hz\b)/i;
 
 /**
+ * Sentences of one paragraph, each with the white space before it, so that joining gives the text
+ * back (a sentence ends at . ! ? before white space: "9.5 Hz" has no space after its period).
+ */
+const sentencesKeeping = (text: string): string[] => text.split(/(?<=[.!?])(?=\s)/);
+
+/**
  * The background's PDR sentence with the measured frequency (to 0.1 Hz: the preprocessing's
  * eyes-closed occipital peak is within 0.05 Hz of the synthetic truth on held-out recordings, the
  * decoder's guess within 0.4 Hz).
@@ -91,9 +97,7 @@ const PDR_HZ = /\b(?:(an?) )?(\d+(?:\.\d+)?)(?:-\d+(?:\.\d+)?)?(?= ?Hz\b)/i;
 function groundPdr(text: string, hz: number): string {
   const value = String(Number(hz.toFixed(1)));
   let done = false;
-  // split after sentence ends, keeping the spaces ("9.5 Hz" has no space after its period)
-  const parts = text.split(/(?<=[.!?])(\s+)/);
-  return parts
+  return sentencesKeeping(text)
     .map((sentence) => {
       if (done || !PDR_SENTENCE.test(sentence) || PDR_ABSENT.test(sentence)) return sentence;
       const next = sentence.replace(PDR_HZ, (_w, a: string | undefined) =>
@@ -189,9 +193,6 @@ function groundFocus(section: string, text: string, facts: GroundFacts): string 
     )
     .join('');
 }
-
-/** Sentences of one paragraph with the white space after each kept, so that joining gives the text back. */
-const sentencesKeeping = (text: string): string[] => text.split(/(?<=[.!?])(?=\s)/);
 
 /** "with one channel of EKG", "and a single EKG lead", ", plus EKG" (and ECG for EKG). */
 const ECG_PHRASE =

@@ -282,14 +282,16 @@ export function violations(
     // beats a normal one when the findings say abnormal
     const verdict = expectedVerdict(probs, o);
     if (verdict !== null && said.abnormal !== null && said.abnormal !== verdict) v += VERDICT_WEIGHT;
-    // an abnormal finding the findings call for and its own section states, left out of the
-    // impression that sums the sections up (possible ones count as stated: "possible ... discharges")
     const named = new Set(said.findings.filter((f) => f.polarity !== 'absent').map((f) => f.kind));
-    for (const k of IMPRESSION_KINDS)
-      if (!named.has(k) && o.described?.stated.has(k) && expected(k, probs[k], o) === true) v++;
     for (const k of IMPRESSION_KINDS) {
-      if (!stated.has(k)) continue;
       const want = expected(k, probs[k], o);
+      // an abnormal finding the findings call for and its own section states, left out of the
+      // impression that sums the sections up (possible ones count as stated: "possible ... discharges")
+      if (!named.has(k)) {
+        if (want === true && o.described?.stated.has(k)) v++;
+        continue;
+      }
+      if (!stated.has(k)) continue;
       if (want === false) v++;
       // where the findings do not decide, the sections the impression sums up do
       else if (want === null && o.described?.written.has(HOME_SECTION[k] ?? '') && !o.described.stated.has(k))

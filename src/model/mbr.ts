@@ -10,16 +10,15 @@ import { rougeN, rougeTokenize } from '../eval/metrics/rouge.js';
 /** Index of the candidate with the highest mean ROUGE-1 F against the others (ties: the earliest). */
 export function mbrSelect(candidates: string[]): number {
   const tokens = candidates.map((c) => rougeTokenize(c, false));
+  return firstBest(
+    tokens.map((mine, i) => tokens.reduce((s, other, j) => (j === i ? s : s + rougeN(other, mine, 1)), 0)),
+  );
+}
+
+/** Index of the largest score; a later one must beat it by more than rounding (ties: the earliest). */
+function firstBest(scores: number[]): number {
   let best = 0;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < tokens.length; i++) {
-    let s = 0;
-    for (let j = 0; j < tokens.length; j++) if (j !== i) s += rougeN(tokens[j], tokens[i], 1);
-    if (s > bestScore + 1e-12) {
-      best = i;
-      bestScore = s;
-    }
-  }
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best] + 1e-12) best = i;
   return best;
 }
 
@@ -31,16 +30,10 @@ export function mbrSelect(candidates: string[]): number {
  */
 export function mbrSelectAgainst(candidates: string[], references: readonly [string, number][]): number {
   const refs = references.map(([text, w]) => [rougeTokenize(text, false), w] as const);
-  let best = 0;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  candidates.forEach((c, i) => {
-    const tokens = rougeTokenize(c, false);
-    let s = 0;
-    for (const [ref, w] of refs) s += w * rougeN(ref, tokens, 1);
-    if (s > bestScore + 1e-12) {
-      best = i;
-      bestScore = s;
-    }
-  });
-  return best;
+  return firstBest(
+    candidates.map((c) => {
+      const tokens = rougeTokenize(c, false);
+      return refs.reduce((s, [ref, w]) => s + w * rougeN(ref, tokens, 1), 0);
+    }),
+  );
 }

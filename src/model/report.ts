@@ -101,9 +101,9 @@ export interface ReportRequest {
    */
   calibration?: boolean;
   /**
-   * Write what the files and measurements determine where the text states it (./ground.ts): the
-   * description's duration, recording list, heart rate and mains, the background's PDR, and the side,
-   * region and electrode of focal discharges. Default true.
+   * Write what the files and measurements determine (./ground.ts): the description's duration,
+   * recording list, ECG and EOG channels, heart rate, mains and electrode-artifact electrode, the
+   * background's PDR, and the side, region, electrode and rate of focal discharges. Default true.
    */
   ground?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;

@@ -90,7 +90,7 @@ export function registerReport(program: Command): void {
     )
     .option(
       '--no-ground',
-      "keep the decoder's own numbers: no duration, recording list, heart rate, mains, PDR or focus written from the files and measurements",
+      "keep the decoder's own numbers: no duration, recording list, channels, heart rate, mains, artifact electrode, PDR or focus written from the files and measurements",
     )
     .option('--quiet', 'no progress on stderr')
     .action(async (files: string[], o: ReportCliOptions) => {
