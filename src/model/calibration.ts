@@ -26,7 +26,7 @@ export const EVIDENCE_OF = {
   artifact_electrode: 'isolated_transients',
   focal_epileptiform: 'lateralized_spikes',
   focal_slowing: 'slow_excess',
-  asymmetry: 'alpha_deficit',
+  asymmetry: 'posterior_asymmetry',
   photoparoxysmal_response: 'photic_excess_trains',
   lrda: 'rhythmic_delta_fraction',
   seizure: 'ictal_rhythm',
@@ -55,7 +55,11 @@ export const VETO_ONLY: ReadonlySet<CalibratedKind> = new Set<CalibratedKind>(['
 const VETO_MISS = 0.1;
 /** The head's LPD probability from which the detector no longer raises focal discharges. */
 const LPD_MASK = 0.5;
-export type EvidenceName = (typeof EVIDENCE_OF)[CalibratedKind];
+/**
+ * Measurements a calibration may name: those of EVIDENCE_OF, and the alpha deficit that decided
+ * asymmetry before the posterior asymmetry measure (measures version 4), for calibrations fitted then.
+ */
+export type EvidenceName = (typeof EVIDENCE_OF)[CalibratedKind] | 'alpha_deficit';
 /** One report's measurements (null: not measurable, e.g. no ECG channel or no hyperventilation). */
 export type Evidence = Record<EvidenceName, number | null>;
 
@@ -112,6 +116,10 @@ export function reportEvidence(
     photic_excess_trains: most(measures.map((m) => m.photic?.excess_trains)),
     rhythmic_delta_fraction: most(measures.map((m) => m.rhythmic_delta?.fraction)),
     ictal_rhythm: most(measures.map((m) => m.ictal?.score)),
+    // no prominent posterior rhythm: nothing to be asymmetric (0, not "not measured")
+    posterior_asymmetry: measures.length
+      ? (most(measures.map((m) => Math.abs(m.posterior_asymmetry?.log_ratio ?? 0))) ?? 0)
+      : null,
     isolated_transients: feature('log_isolated_transients'),
     lateralized_spikes: feature('log_lateralized_spikes'),
     slow_excess: feature('slow_excess'),
@@ -237,7 +245,7 @@ export function applyCalibration(
   const out = { ...probs };
   for (const [kind, k] of Object.entries(cal.kinds) as [CalibratedKind, KindCalibration][]) {
     const x = evidence[k.evidence];
-    if (x === null) continue;
+    if (x === null || x === undefined) continue;
     // where the head sees lateralized periodic discharges, the lateralized transients the detector
     // counts are those discharges: no evidence of separate focal ones (4 of the 9 false focal
     // discharges on 100 held-out sessions were LPD recordings)

@@ -6,11 +6,12 @@
  * it (the guide, ./guide.ts, already prefers candidates whose numbers agree; this fixes the ones that
  * no candidate got right). Slots change; the only sentence added is a multi-file report's list of
  * its recordings, which no decoder can know and a report covering several files must give, and the
- * only ones removed are such a list in a one-file report and a heart rate without an ECG channel.
+ * only ones removed are such a list in a one-file report and a heart rate without an ECG channel
+ * (and the only clause, a seizure time with no event of the ictal rhythm to write it from).
  */
 import { ELECTRODE_LOCATION, REGION_WORDS, type Region } from '../clinical/findings.js';
 import { labelReport } from '../eval/clinical/labeler.js';
-import { HEART_RATE, MAINS, type MeasuredFacts, regionsAgree } from './guide.js';
+import { HEART_RATE, MAINS, type MeasuredFacts, regionsAgree, SEIZURE_TIME } from './guide.js';
 
 /** One file of the report, as the description lists it. */
 export interface RecordingFact {
@@ -33,11 +34,20 @@ export interface GroundFacts extends MeasuredFacts {
   artifactElectrode?: string;
   /** Non-EEG channels of the (first) recording by kind: {ecg: 1, eog: 2}. */
   otherChannels?: Record<string, number>;
+  /** The ictal rhythm's events of every recording (`recording` indexes `recordings`), strongest first. */
+  seizureEvents?: SeizureEvent[];
+}
+
+export interface SeizureEvent {
+  recording: number;
+  onset_s: number;
+  score: number;
 }
 
 const DESCRIPTION = 'EEG DESCRIPTION/DETAILS';
 const BACKGROUND = 'BACKGROUND ACTIVITY';
 const EPILEPTIFORM = 'EPILEPTIFORM ABNORMALITIES';
+const EVENTS = 'EVENTS/SEIZURES';
 const IMPRESSION = 'IMPRESSION/INTERPRETATION';
 const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 
@@ -269,6 +279,42 @@ function addRecordingList(text: string, recs: RecordingFact[]): string {
   return parts.join('');
 }
 
+/** "13:05:40": `start` ("HH:MM:SS") plus `seconds`, past midnight as the clock shows it. */
+function clockAfter(start: string, seconds: number): string {
+  const [h, m, s] = start.split(':').map(Number);
+  const t = Math.round(h * 3600 + m * 60 + s + seconds) % 86400;
+  const two = (v: number) => String(v).padStart(2, '0');
+  return `${two(Math.floor(t / 3600))}:${two(Math.floor(t / 60) % 60)}:${two(t % 60)}`;
+}
+
+/**
+ * The events section's seizure times written from the ictal rhythm's events: the decoder cannot read a
+ * clock from segment vectors, and its times are guesses, often malformed ("At 13:219:4"). The k
+ * times of a draft take the k strongest events, in the order of the recording. A time with no event
+ * left is removed with its clause ("At ... (...), an electrographic seizure ..." becomes "An
+ * electrographic seizure ..."): the draft still states the seizure, without a made-up time.
+ */
+function groundSeizureTimes(text: string, facts: GroundFacts): string {
+  const clauses = text.match(SEIZURE_TIME)?.length ?? 0;
+  if (!clauses) return text;
+  const recs = facts.recordings ?? [];
+  const events = (facts.seizureEvents ?? [])
+    .slice(0, clauses)
+    .sort((a, b) => a.recording - b.recording || a.onset_s - b.onset_s);
+  let k = 0;
+  return text
+    .replace(SEIZURE_TIME, () => {
+      const e = events[k++];
+      if (!e) return '\u0000';
+      const minutes = Math.round(e.onset_s / 60);
+      const into = `${minutes} minute${minutes === 1 ? '' : 's'} into ${recs.length > 1 ? `recording ${e.recording + 1}` : 'the recording'}`;
+      const start = recs[e.recording]?.start;
+      return start ? `At ${clockAfter(start, e.onset_s)} (${into})` : `At ${into}`;
+    })
+    .replace(/\u0000[ ,]*(\w)/g, (_w, first: string) => first.toUpperCase())
+    .replace(/\u0000[ ,]*/g, '');
+}
+
 /**
  * `text` (one section) with the numbers the files determine written from them: in the description,
  * the total duration, the list of a multi-file report's recordings (names, start times, lengths;
@@ -276,12 +322,14 @@ function addRecordingList(text: string, recs: RecordingFact[]): string {
  * the electrode of electrode artifact (the detector's most isolated transients), the heart rate (from
  * the ECG) and the mains frequency (from the line noise); in the background, the posterior dominant
  * rhythm's frequency; in the epileptiform section and the impression, the side, region and
- * electrodes of focal discharges where they contradict the measured focus, and their rate. Other
+ * electrodes of focal discharges where they contradict the measured focus, and their rate; in the
+ * events section, seizure times (from the ictal rhythm's events). Other
  * sections and numbers without a measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
   if (section === BACKGROUND && facts.pdrHz !== undefined) return groundPdr(text, facts.pdrHz);
   if (section === EPILEPTIFORM || section === IMPRESSION) return groundFocus(section, text, facts);
+  if (section === EVENTS) return groundSeizureTimes(text, facts);
   if (section !== DESCRIPTION) return text;
   let out = text;
   const recs = facts.recordings ?? [];

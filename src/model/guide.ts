@@ -247,13 +247,57 @@ export function expectedVerdict(
   return expected('abnormal', probs.abnormal, o);
 }
 
+/** Words two of which together carry no content ("of the", "in a"). */
+const FUNCTION_WORDS = new Set('of the in and a an to is was with over at on by for or were are'.split(' '));
+
+/**
+ * A seizure's time as the reports write it, "At 13:05:40 (7 minutes into the recording)", with the
+ * repeats the decoder sometimes adds after it (", the recording)"); grounding writes it from the
+ * ictal events (./ground.ts), whatever clock the decoder wrote.
+ */
+export const SEIZURE_TIME =
+  /\bAt [\d:]+ \(\d+ minutes? into (?:the recording|recording \d+)\)(?:,? (?:the recording|recording \d+)\))*/g;
+const ANY_TIME = /\bAt \d+:[\d:]*/g;
+
+/**
+ * Sentences of `text` where a word pair comes back within 3 words: the decoder's stutter ("delta
+ * activity over theta activity over"). In the 3,171 sentences of 200 synthetic references none does;
+ * at 4 words apart one does ("abundant left frontal spikes; intermittent left frontal theta
+ * slowing"). A seizure time's repeat ("(7 minutes into the recording), the recording)") does not
+ * count: grounding rewrites the whole phrase. But a time that does not begin such a phrase counts
+ * ("At 12:09:32:34 (8 minutes into the patient had ..."): the decoder lost the sentence there, and
+ * grounding cannot write it.
+ */
+export function stutters(text: string): number {
+  const times = text.match(SEIZURE_TIME)?.length ?? 0;
+  let n = Math.max(0, (text.match(ANY_TIME)?.length ?? 0) - times);
+  for (const sentence of sentencesOf(text.replace(SEIZURE_TIME, 'At'))) {
+    const w = sentence
+      .toLowerCase()
+      .split(/\s+/)
+      .map((x) => x.replace(/[,;]$/, ''));
+    const seen = new Map<string, number>();
+    for (let i = 0; i + 1 < w.length; i++) {
+      if (FUNCTION_WORDS.has(w[i]) && FUNCTION_WORDS.has(w[i + 1])) continue;
+      const pair = `${w[i]} ${w[i + 1]}`;
+      const last = seen.get(pair);
+      if (last !== undefined && i - last <= 3) {
+        n++;
+        break;
+      }
+      seen.set(pair, i);
+    }
+  }
+  return n;
+}
+
 /**
  * Violations of `text` (one section) against the head's probabilities: confident findings of the
  * section left out plus confidently absent ones stated; for the impression, a normal/abnormal verdict
  * that contradicts the one the findings call for (`expectedVerdict`) and abnormal findings stated against it; in any
  * section, a focal finding stated on the side opposite its measured side, focal discharges in a region
- * away from the detector's focus; and numbers (duration, heart rate, mains, PDR) that contradict the
- * measured ones.
+ * away from the detector's focus; numbers (duration, heart rate, mains, PDR) that contradict the
+ * measured ones; and sentences that stutter (`stutters`).
  */
 export function violations(
   section: string,
@@ -321,5 +365,5 @@ export function violations(
       wrongSide = Math.max(wrongSide, text.match(new RegExp(`\\b${other}\\b`, 'gi'))?.length ?? 0);
     }
   }
-  return v + wrongSide + factViolations(section, text, facts, said.pdrHz);
+  return v + wrongSide + factViolations(section, text, facts, said.pdrHz) + stutters(text);
 }

@@ -98,16 +98,38 @@ const STOCK_MIN = 3;
 
 /**
  * The training reports' stock sentences for finding `kind` of `section`: sentences that state that
- * finding alone, were written word for word at least STOCK_MIN times and name no side ("Hyperventilation
- * elicited a symmetric build-up that resolved within 60 seconds."), most written first. Where the
- * decoder, given such an opening, drifts into another sentence's words ("...that resolved within
- * 6-25 Hz."), the sentence guide offers these whole (./sentence-guide.ts).
+ * finding alone and were written word for word at least STOCK_MIN times ("Hyperventilation elicited a
+ * symmetric build-up that resolved within 60 seconds."), most written first. Where the decoder, given
+ * such an opening, drifts into another sentence's words ("...that resolved within 6-25 Hz."), the
+ * sentence guide offers these whole (./sentence-guide.ts). A sentence that names a side is one only
+ * with the finding's measured `side`: its wordings on either side count together, and it is given on
+ * that side ("The alpha rhythm is of lower amplitude on the right (asymmetry)." where the right
+ * posterior rhythm is the weaker; the decoder wrote "left", the side most training reports give).
  */
-export function stockSentences(book: Phrasebook, section: string, kind: PhraseKey): string[] {
-  return (book.sentences?.[section]?.[`${kind}+`] ?? [])
-    .filter(([text, n]) => n >= STOCK_MIN && !SIDED.test(text))
+export function stockSentences(
+  book: Phrasebook,
+  section: string,
+  kind: PhraseKey,
+  side?: 'left' | 'right',
+): string[] {
+  const counts = new Map<string, number>();
+  for (const [text, n] of book.sentences?.[section]?.[`${kind}+`] ?? []) {
+    const sides = new Set(text.match(SIDE_WORDS)?.map((w) => w.toLowerCase()));
+    if (SIDE_LETTER.test(text) || sides.size > 1 || (sides.size === 1 && !side)) continue;
+    const wording = side
+      ? text.replace(SIDE_WORDS, (w) => (w[0] === 'L' || w[0] === 'R' ? cap(side) : side))
+      : text;
+    counts.set(wording, (counts.get(wording) ?? 0) + n);
+  }
+  return [...counts]
+    .filter(([, n]) => n >= STOCK_MIN)
+    .sort((a, b) => b[1] - a[1])
     .map(([text]) => text);
 }
+
+const SIDE_WORDS = /\b(left|right)\b/gi;
+const SIDE_LETTER = /\b(L|R)\b/;
+const cap = (w: string) => w[0].toUpperCase() + w.slice(1);
 
 /** Distinct sentences kept per statement in the bank (the most frequent; PDR sentences differ in their numbers). */
 const BANK_PER_KEY = 40;

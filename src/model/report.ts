@@ -17,15 +17,16 @@ import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { EdfReader } from '../formats/edf/reader.js';
-import { LATERAL_OFFSET } from '../signal/ictal.js';
+import { type IctalRhythm, LATERAL_OFFSET } from '../signal/ictal.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
+import { ASYMMETRIC, type PosteriorAsymmetry } from '../signal/posterior-asymmetry.js';
 import { type RecordingMeasures, recordingMeasures } from '../signal/recording-measures.js';
 import { applyCalibration, reportEvidence } from './calibration.js';
 import { prefixLength } from './celm.js';
 import { type ConsensusGuide, consensusDecode } from './consensus.js';
 import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.js';
 import { recordingVectors } from './embed.js';
-import { measuredSides, type TransientRates, transientRates } from './features.js';
+import { type FindingSides, measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
 import { type GroundFacts, groundNumbers } from './ground.js';
 import {
@@ -138,8 +139,13 @@ export interface MeasuredValues {
     photic: { trains: number; provoked_trains: number; expected_trains: number } | null;
     /** Share of segments with lateralized rhythmic delta (src/signal/rhythmic-delta.ts). */
     rhythmic_delta: { fraction: number; max_channel: string | null } | null;
-    /** Largest seizure-like lift of slow power (src/signal/ictal.ts); null with too few good segments. */
-    ictal: { score: number; burst: number; lateral: number; at_s: number } | null;
+    /**
+     * Largest seizure-like lift of slow power and the events that reach EVENT_SCORE
+     * (src/signal/ictal.ts); null with too few good segments.
+     */
+    ictal: IctalRhythm | null;
+    /** The posterior rhythm's asymmetry (src/signal/posterior-asymmetry.ts); null without a prominent PDR. */
+    posterior_asymmetry: PosteriorAsymmetry | null;
   }[];
 }
 
@@ -248,7 +254,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   const calibrated: DraftReport['calibrated_findings'] = {};
   for (const [kind, k] of Object.entries(cal?.kinds ?? {})) {
     const value = evidence[k.evidence];
-    if (value !== null) calibrated[kind] = { evidence: k.evidence, value: Math.round(value * 1000) / 1000 };
+    if (value != null) calibrated[kind] = { evidence: k.evidence, value: Math.round(value * 1000) / 1000 };
   }
   // the decoder reads the findings through the prefix's findings token: it gets the calibrated ones
   if (cal && meta.model.summary && Object.keys(calibrated).length)
@@ -263,6 +269,14 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     encDim,
     featVersion,
   );
+
+  // the weaker side of the posterior rhythm where it is measured asymmetric: the features' alpha
+  // deficit reads every channel, and focal slowing lowers alpha on its side too
+  const asymmetric = recMeasures
+    .map((m) => m.posterior_asymmetry)
+    .filter((a): a is PosteriorAsymmetry => !!a && Math.abs(a.log_ratio) >= ASYMMETRIC)
+    .sort((a, b) => Math.abs(b.log_ratio) - Math.abs(a.log_ratio))[0];
+  if (asymmetric) sides.asymmetry = asymmetric.weaker;
 
   const facts = measuredFacts(measured);
   if (sides.focal_epileptiform) facts.focalSide = sides.focal_epileptiform;
@@ -401,7 +415,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
           },
           endsSentence,
           minLogp: MIN_TOKEN_LOGP,
-          openings: openingsFor(name, tok, probs, guide, files.phrasebook),
+          openings: openingsFor(name, tok, probs, guide, files.phrasebook, sides),
         },
         banned,
       );
@@ -434,7 +448,8 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
 /**
  * The sentence guide's openings for section `name` (./phrasebook.ts): for the findings `probs` call
  * for that the text so far leaves out, where they are due (before the section ends, or instead of a
- * sentence that would deny one); for an abnormal verdict, as the impression's first sentence.
+ * sentence that would deny one), with the stock sentences of each (on its measured side in `sides`);
+ * for an abnormal verdict, as the impression's first sentence.
  */
 export function openingsFor(
   name: string,
@@ -442,6 +457,7 @@ export function openingsFor(
   probs: Record<string, number>,
   guide: GuideOptions,
   book: Phrasebook | null,
+  sides: FindingSides = {},
 ): (ids: number[], next: { ids: number[]; ends: boolean }) => Opening[] {
   const mine = book?.openings[name] ?? {};
   const wanted = (SECTION_KINDS[name as keyof typeof SECTION_KINDS] ?? []).filter(
@@ -482,7 +498,9 @@ export function openingsFor(
       })),
       // after the model's continuations of the openings: ties go to them
       ...missing
-        .flatMap((f) => (f === 'abnormal' ? [] : stockSentences(book, name, f)))
+        .flatMap((f) =>
+          f === 'abnormal' ? [] : stockSentences(book, name, f, sides[f as keyof FindingSides]),
+        )
         .map((s) => ({ ids: tok.encode(` ${s}`), whole: true })),
     ];
   };
@@ -563,6 +581,7 @@ function measuredOf(
       ? { fraction: m.rhythmic_delta.fraction, max_channel: m.rhythmic_delta.max_channel }
       : null,
     ictal: m.ictal ?? null,
+    posterior_asymmetry: m.posterior_asymmetry ?? null,
   };
 }
 
@@ -578,7 +597,8 @@ function countKinds(signals: { kind: string }[]): Record<string, number> {
  * for grounding (./ground.ts): total minutes and the recording list, the first recording's non-EEG
  * channels, heart rate and PDR of the first recording that has them, the mains frequency of the
  * recording with the most line noise, the electrode of frequent isolated transients (electrode
- * artifact), and the sharp-transient detector's focus (region, electrode, rate).
+ * artifact), the sharp-transient detector's focus (region, electrode, rate) and the ictal rhythm's
+ * events (seizure times).
  */
 function measuredFacts(m: MeasuredValues): GroundFacts {
   const r = m.recordings;
@@ -601,6 +621,9 @@ function measuredFacts(m: MeasuredValues): GroundFacts {
     null,
   );
   if (noisiest?.line_noise) facts.lineHz = noisiest.line_noise.hz;
+  facts.seizureEvents = r
+    .flatMap((x, recording) => (x.ictal?.events ?? []).map((e) => ({ recording, ...e })))
+    .sort((a, b) => b.score - a.score);
   const focus = r
     .map((x) => x.sharp_transients)
     .filter((x): x is TransientRates => !!x?.lateralized_max && x.lateralized_per_hour >= MIN_FOCUS_PER_HOUR)
@@ -614,13 +637,26 @@ function measuredFacts(m: MeasuredValues): GroundFacts {
   return facts;
 }
 
-/** "x12.0 in all channels at 140 s" (a burst) or "x2.1 over the other side, sustained, at 710 s". */
+/**
+ * "x12.0 in all channels at 140 s" (a burst) or "x2.1 over the other side, sustained, at 710 s", then
+ * the onsets of the events ("; events from 140, 700 s").
+ */
 function ictalCell(ic: MeasuredValues['recordings'][number]['ictal']): string {
   if (!ic) return '-';
   const at = `at ${Math.round(ic.at_s)} s`;
-  return ic.burst >= ic.lateral + LATERAL_OFFSET
-    ? `x${Math.exp(ic.burst).toFixed(1)} in all channels ${at}`
-    : `x${Math.exp(ic.lateral).toFixed(1)} over the other side, sustained, ${at}`;
+  const rise =
+    ic.burst >= ic.lateral + LATERAL_OFFSET
+      ? `x${Math.exp(ic.burst).toFixed(1)} in all channels ${at}`
+      : `x${Math.exp(ic.lateral).toFixed(1)} over the other side, sustained, ${at}`;
+  const onsets = (ic.events ?? []).map((e) => Math.round(e.onset_s)).sort((a, b) => a - b);
+  return onsets.length ? `${rise}; events from ${onsets.join(', ')} s` : rise;
+}
+
+/** "left weaker, x3.0 in alpha power" or "symmetric (x1.1 in alpha power)"; "-" without a prominent PDR. */
+function asymmetryCell(a: PosteriorAsymmetry | null): string {
+  if (!a) return '-';
+  const x = `x${Math.exp(Math.abs(a.log_ratio)).toFixed(1)} in ${a.band} power`;
+  return Math.abs(a.log_ratio) >= ASYMMETRIC ? `${a.weaker} weaker, ${x}` : `symmetric (${x})`;
 }
 
 /** "lateralized 23 (T4), generalized 0, isolated 2 (T4)", or "-" when the model has no detector. */
@@ -637,15 +673,15 @@ export function reportToMarkdown(r: DraftReport): string {
     lines.push(`## ${s.section_name}`, '', s.section_text || '_(nothing written)_', '');
   lines.push('## Measured values (quantitative EEG, not generated)', '');
   lines.push(
-    '| recording | duration | usable channels | PDR | alpha / delta (relative) | bad segments | sharp transients / h (detector) |',
+    '| recording | duration | usable channels | PDR | posterior rhythm asymmetry | alpha / delta (relative) | bad segments | sharp transients / h (detector) |',
   );
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('|---|---|---|---|---|---|---|---|');
   for (const m of r.measured.recordings) {
     const rel = m.relative_band_power;
     lines.push(
       `| ${m.file.split('/').pop()} | ${(m.duration_s / 60).toFixed(1)} min | ${m.channels_usable} | ${
         m.pdr_hz != null ? `${m.pdr_hz.toFixed(1)} Hz (${m.pdr_source})` : 'not found'
-      } | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} | ${transientCell(m.sharp_transients)} |`,
+      } | ${asymmetryCell(m.posterior_asymmetry)} | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} | ${transientCell(m.sharp_transients)} |`,
     );
   }
   lines.push(

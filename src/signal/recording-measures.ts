@@ -2,7 +2,8 @@
  * Recording-level measurements beside the preprocessing output: line noise before the notch and the
  * R-locked ECG artifact (./artifacts.ts, from the source file), the hyperventilation response and the
  * discharges photic stimulation provokes (./procedures.ts, from the annotations and the segments), and
- * lateralized rhythmic delta (./rhythmic-delta.ts) and the ictal rhythm (./ictal.ts). Computed once per
+ * lateralized rhythmic delta (./rhythmic-delta.ts), the ictal rhythm (./ictal.ts) and the posterior
+ * rhythm's asymmetry (./posterior-asymmetry.ts). Computed once per
  * preprocessed recording and kept as `<preprocessed>/<id>/measures.json` (written atomically; a new
  * MEASURES_VERSION recomputes), so that training and `celm report` read the same numbers.
  */
@@ -14,6 +15,7 @@ import { NpyRows, readNpy } from '../formats/npy.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { type EcgArtifact, type LineNoise, measureArtifacts } from './artifacts.js';
 import { type IctalRhythm, ictalRhythm } from './ictal.js';
+import { type PosteriorAsymmetry, posteriorAsymmetry } from './posterior-asymmetry.js';
 import {
   type HyperventilationResponse,
   hyperventilationInterval,
@@ -24,8 +26,8 @@ import {
 } from './procedures.js';
 import { type RhythmicDelta, rhythmicDelta } from './rhythmic-delta.js';
 
-/** 2: photic response and rhythmic delta added; 3: ictal rhythm. */
-export const MEASURES_VERSION = 3;
+/** 2: photic response and rhythmic delta added; 3: ictal rhythm; 4: its events, posterior asymmetry. */
+export const MEASURES_VERSION = 4;
 export const MEASURES_FILE = 'measures.json';
 
 export interface RecordingMeasures {
@@ -39,6 +41,21 @@ export interface RecordingMeasures {
   rhythmic_delta: RhythmicDelta;
   /** Null with too few good segments. */
   ictal: IctalRhythm | null;
+  /** Null without a prominent PDR (or without a usable posterior pair). */
+  posterior_asymmetry: PosteriorAsymmetry | null;
+}
+
+/** The preprocessing's PDR estimate (qeeg.json summary), null when it found none. */
+function pdrOf(preDir: string): { frequencyHz: number; prominence: number } | null {
+  const path = join(preDir, 'qeeg.json');
+  if (!existsSync(path)) return null;
+  return (
+    (
+      JSON.parse(readFileSync(path, 'utf8')) as {
+        summary?: { pdr?: { frequencyHz: number; prominence: number } | null };
+      }
+    ).summary?.pdr ?? null
+  );
 }
 
 /**
@@ -89,6 +106,7 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
         : null,
       rhythmic_delta: rhythmicDelta(bandpower, starts.length, mask, segment, idx.sample_rate),
       ictal: ictalRhythm(bandpower, mask, bad, starts),
+      posterior_asymmetry: posteriorAsymmetry(bandpower, mask, bad, pdrOf(preDir)),
     };
     writeFileAtomic(cached, `${JSON.stringify(m)}\n`);
     return m;

@@ -10,6 +10,7 @@ import {
   bestThreshold,
   type Evidence,
   fitCalibration,
+  type KindCalibration,
 } from '../../src/model/calibration.js';
 
 test('the best threshold: every positive above it and no negative, or the best F1 trade-off', () => {
@@ -39,6 +40,7 @@ const NONE: Evidence = {
   photic_excess_trains: null,
   rhythmic_delta_fraction: null,
   ictal_rhythm: null,
+  posterior_asymmetry: null,
 };
 
 /** Evidence rows with one measurement set (`evidence`), the finding `kind` stated where `stated`. */
@@ -82,6 +84,27 @@ test('fitted: 0.5 at the threshold, 0.9 at the median of the stating reports; to
     2,
   );
   assert.equal(few.kinds.artifact_line_noise, undefined);
+});
+
+test('asymmetry is fitted on the posterior asymmetry; a calibration fitted on the alpha deficit still applies', () => {
+  const values = [0, 0, 0, 0.02, 0.05, 0.1, 0.12, 0.4, 0.9, 1.1, 1.3];
+  const stated = values.map((v) => v > 0.3);
+  const cal = fitCalibration(rows(values, stated, 'asymmetry', 'posterior_asymmetry'), 2);
+  assert.equal(cal.kinds.asymmetry?.evidence, 'posterior_asymmetry');
+  assert.equal(cal.kinds.asymmetry?.threshold, 0.4);
+  const old = {
+    ...cal,
+    kinds: { asymmetry: { ...(cal.kinds.asymmetry as KindCalibration), evidence: 'alpha_deficit' as const } },
+  };
+  assert.ok(applyCalibration(old, { ...NONE, alpha_deficit: 1.2 }, { asymmetry: 0.1 }).asymmetry > 0.9);
+  // a calibration naming a measurement this celm does not compute leaves the head's value
+  const unknown = {
+    ...cal,
+    kinds: {
+      asymmetry: { ...(cal.kinds.asymmetry as KindCalibration), evidence: 'gone' as 'alpha_deficit' },
+    },
+  };
+  assert.equal(applyCalibration(unknown, NONE, { asymmetry: 0.1 }).asymmetry, 0.1);
 });
 
 test('focal discharges: the measurement only adds to the head, never takes its finding away', () => {

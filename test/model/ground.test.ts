@@ -1,7 +1,7 @@
 /**
  * Numbers written from the files (./ground.ts): duration, the recordings of a multi-file report,
  * the channels besides the EEG, the electrode of electrode artifact, heart rate and mains in the
- * description; the PDR; the focus of focal discharges.
+ * description; the PDR; the focus of focal discharges; seizure times.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -187,5 +187,49 @@ test('sentences about focal discharges take the measured side, region and electr
       rated,
     ),
     'There are frequent right temporal spikes at T4, occurring approximately 94 times per hour.',
+  );
+});
+
+test('seizure times are the strongest ictal events, in recording order; a time with no event goes with its clause', () => {
+  const EV = 'EVENTS/SEIZURES';
+  const one = [{ name: 'p_s001_t000.edf', start: '23:50:10', seconds: 1800 }];
+  const draft =
+    'Two seizures were recorded. At 13:219:4 (1222 minutes into the recording), the recording), an electrographic seizure without clinical correlate began: rhythmic 7 Hz activity arising from the left temporal region. ' +
+    'At 15:3:4 (7 minutes into the recording) during hyperventilation, a 9-second run of generalized 3 Hz spike-and-wave discharges was accompanied by staring (absence seizure).';
+  const facts: GroundFacts = {
+    recordings: one,
+    seizureEvents: [
+      { recording: 0, onset_s: 1200, score: 4.1 },
+      { recording: 0, onset_s: 430, score: 3.2 },
+      { recording: 0, onset_s: 900, score: 2.4 },
+    ],
+  };
+  // the two strongest, earlier first; the clock passes midnight
+  assert.equal(
+    groundNumbers(EV, draft, facts),
+    'Two seizures were recorded. At 23:57:20 (7 minutes into the recording), an electrographic seizure without clinical correlate began: rhythmic 7 Hz activity arising from the left temporal region. ' +
+      'At 00:10:10 (20 minutes into the recording) during hyperventilation, a 9-second run of generalized 3 Hz spike-and-wave discharges was accompanied by staring (absence seizure).',
+  );
+  // one event for two times: the second clause loses its time, not its seizure
+  assert.equal(
+    groundNumbers(EV, draft, { recordings: one, seizureEvents: [{ recording: 0, onset_s: 60, score: 3 }] }),
+    'Two seizures were recorded. At 23:51:10 (1 minute into the recording), an electrographic seizure without clinical correlate began: rhythmic 7 Hz activity arising from the left temporal region. ' +
+      'During hyperventilation, a 9-second run of generalized 3 Hz spike-and-wave discharges was accompanied by staring (absence seizure).',
+  );
+  // several files: the recording is named; a file without a start time gives minutes only
+  const two = [one[0], { name: 'p_s001_t001.edf', start: null, seconds: 600 }];
+  assert.equal(
+    groundNumbers(EV, 'At 10:52:4 (7 minutes into recording 1), the patient had a clinical seizure.', {
+      recordings: two,
+      seizureEvents: [{ recording: 1, onset_s: 130, score: 3 }],
+    }),
+    'At 2 minutes into recording 2, the patient had a clinical seizure.',
+  );
+  // no seizure time, or no events at all: nothing to write
+  const none = 'No seizures or pushbutton events were recorded.';
+  assert.equal(groundNumbers(EV, none, facts), none);
+  assert.equal(
+    groundNumbers(EV, 'At 13:5:4 (7 minutes into the recording), a seizure began.', { recordings: one }),
+    'A seizure began.',
   );
 });

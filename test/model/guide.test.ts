@@ -10,6 +10,7 @@ import {
   expectedVerdict,
   factDistance,
   regionsAgree,
+  stutters,
   violations,
 } from '../../src/model/guide.js';
 import { guideBySentence } from '../../src/model/sentence-guide.js';
@@ -42,6 +43,28 @@ test('a finding stated and denied in one section contradicts itself', () => {
     }),
     0,
   );
+});
+
+test('a sentence whose words come back within three words stutters, as does a clock time that begins no seizure time; a repeat further on does not', () => {
+  const bg = 'BACKGROUND ACTIVITY';
+  const stutter =
+    'Intermittent focal polymorphic delta activity over theta activity over the right temporal region.';
+  assert.equal(stutters(stutter), 1);
+  assert.equal(violations(bg, stutter, { focal_slowing: 0.9 }), 1);
+  assert.equal(
+    violations(bg, stutter.replace('delta activity over ', 'delta and '), { focal_slowing: 0.9 }),
+    0,
+  );
+  // a seizure time's repeat is grounding's to rewrite; a clock that begins no such phrase is lost
+  assert.equal(
+    stutters('At 10:52:4 (7 minutes into the recording), the recording), the patient had a seizure. Normal.'),
+    0,
+  );
+  assert.equal(stutters('At 12:09:32:34 (8 minutes into the patient had a clinical seizure.'), 1);
+  assert.equal(stutters('At 3 Hz photic stimulation there was driving.'), 0);
+  // reports repeat a place a clause later, and function words any time
+  assert.equal(stutters('Abundant left frontal spikes; intermittent left frontal theta slowing.'), 0);
+  assert.equal(stutters('Slowing of the left and of the right hemisphere.'), 0);
 });
 
 test('the impression verdict follows the abnormal findings when the model has them', () => {

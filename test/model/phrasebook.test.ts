@@ -93,7 +93,7 @@ test('the sentence bank holds the training sentences by what they state, most wr
   ]);
   // the phrasebook carries it
   assert.deepEqual(buildPhrasebook(reports).sentences, bank);
-  // stock sentences: written word for word three times or more, naming no side
+  // stock sentences: written word for word three times or more
   const book = buildPhrasebook([
     ...reports,
     ...Array.from({ length: 2 }, () =>
@@ -106,6 +106,18 @@ test('the sentence bank holds the training sentences by what they state, most wr
     'The patient became drowsy, with dropout of the posterior rhythm and slow lateral eye movements.',
   ]);
   assert.deepEqual(stockSentences(book, 'SLEEP', 'n2_sleep'), []);
+  // a sided sentence is a stock sentence only with a measured side: its wordings on either side count
+  // together (2 + 1 here), and it is given on that side
+  const bg = (text: string) => [{ section_name: 'BACKGROUND ACTIVITY', section_text: text }];
+  const sided = buildPhrasebook([
+    ...Array.from({ length: 2 }, () => bg('The alpha rhythm is of lower amplitude on the left (asymmetry).')),
+    bg('The alpha rhythm is of lower amplitude on the right (asymmetry).'),
+    bg('Left-sided alpha is lower on the left than on the right (asymmetry).'),
+  ]);
+  assert.deepEqual(stockSentences(sided, 'BACKGROUND ACTIVITY', 'asymmetry'), []);
+  assert.deepEqual(stockSentences(sided, 'BACKGROUND ACTIVITY', 'asymmetry', 'right'), [
+    'The alpha rhythm is of lower amplitude on the right (asymmetry).',
+  ]);
   // keys: polarity, the impression's verdict, a PDR; never sides or numbers
   assert.equal(
     sentenceKey('EPILEPTIFORM ABNORMALITIES', 'No epileptiform discharges were seen.'),

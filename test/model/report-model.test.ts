@@ -120,6 +120,9 @@ test('celm report: the same greedy text on ONNX Runtime and libtorch; JSON and M
   assert.equal(md.status, 0, md.stderr);
   assert.match(md.stdout, /## BACKGROUND ACTIVITY/);
   assert.match(md.stdout, /Measured values \(quantitative EEG, not generated\)/);
+  assert.match(md.stdout, /\| PDR \| posterior rhythm asymmetry \|/);
+  const rec = a.measured.recordings[0];
+  assert.ok('posterior_asymmetry' in rec && 'ictal' in rec, JSON.stringify(rec));
   const one = celm([
     'report',
     edf,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findSpec, type RecordingSpec } from '../../src/datasets/synth/spec.js';
 import { CELM_CHANNELS } from '../../src/signal/channels.js';
-import { ictalRhythm } from '../../src/signal/ictal.js';
+import { EVENT_SCORE, ictalRhythm } from '../../src/signal/ictal.js';
 import { preprocessRecording } from '../../src/signal/index.js';
 import { recordingMeasures } from '../../src/signal/recording-measures.js';
 import { writeSynthEdf } from '../helpers/synth-recording.js';
@@ -90,6 +90,36 @@ test('a lift on one side for 40 s and more is lateral; shorter, or on both sides
   assert.ok(short && short.lateral < 0.5, JSON.stringify(short));
 });
 
+test('events: each distinct rise to EVENT_SCORE, strongest first; a lateral one from where its lift began', () => {
+  const two = ictalRhythm(
+    bands(n, (s, c) => wobble(s, c) * (s === 20 ? 12 : s === 45 ? 30 : s === 1 ? 40 : 1)),
+    mask,
+    none,
+    starts,
+  );
+  // the burst in the second segment has no minute before it to rise above: not an event
+  assert.deepEqual(
+    two?.events.map((e) => e.onset_s),
+    [450, 200],
+    JSON.stringify(two),
+  );
+  assert.ok(two && two.events[0].score > two.events[1].score && two.events[1].score >= EVENT_SCORE);
+  // a right-sided lift growing over 70 s: the event starts where the lift began, not at its peak
+  const right = [at('T4'), at('F8'), at('C4')];
+  const lift = [2, 2.5, 3, 6, 8, 8, 8, 8];
+  const focal = ictalRhythm(
+    bands(n, (s, c) => wobble(s, c) * (s >= 25 && s < 33 && right.includes(c) ? lift[s - 25] : 1)),
+    mask,
+    none,
+    starts,
+  );
+  assert.ok(focal && focal.events.length === 1, JSON.stringify(focal));
+  assert.ok(focal.at_s > 250 && focal.events[0].onset_s === 250, JSON.stringify(focal));
+  // nothing rises that far: no events
+  const flat = ictalRhythm(bands(n, wobble), mask, none, starts);
+  assert.deepEqual(flat?.events, []);
+});
+
 const dir = tempDir('celm-ictal-test-');
 function measured(spec: RecordingSpec, name: string) {
   const path = join(dir, name);
@@ -97,7 +127,7 @@ function measured(spec: RecordingSpec, name: string) {
   return recordingMeasures(preprocessRecording(path, join(dir, 'pre')).dir, path);
 }
 
-test('synthetic recordings: a focal and an absence seizure raise the ictal rhythm over the same recording without them', () => {
+test('synthetic recordings: a focal and an absence seizure raise the ictal rhythm over the same recording without them, as an event at their onset', () => {
   for (const [profile, type] of [
     ['focal-epilepsy', 'focal'],
     ['generalized-epilepsy', 'generalized'],
@@ -110,5 +140,11 @@ test('synthetic recordings: a focal and an absence seizure raise the ictal rhyth
       withSz.score >= 1.6 && withSz.score > without.score + 0.8,
       `${type}: ${JSON.stringify(withSz)} with, ${JSON.stringify(without)} without`,
     );
+    // the seizure is an event, from within 30 s of its onset; without it nothing is there (the
+    // generalized profile's spike-and-wave bursts may be events elsewhere: they look like absences)
+    const onset = spec.seizures[0].onset;
+    const near = (e: { onset_s: number }) => Math.abs(e.onset_s - onset) <= 30;
+    assert.ok(withSz.events.some(near), `${type}: onset ${onset}, events ${JSON.stringify(withSz.events)}`);
+    assert.ok(!without.events.some(near), `${type} without: ${JSON.stringify(without.events)}`);
   }
 });
