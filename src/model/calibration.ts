@@ -263,3 +263,21 @@ export function applyCalibration(
       if (out[kind] !== undefined) out.abnormal = Math.max(out.abnormal, out[kind]);
   return out;
 }
+
+/**
+ * The findings token's values (in `labels` order): the calibrated probabilities, but a finding
+ * calibrated absent (under 0.5) no more present than the head had it. The decoder learnt the token
+ * from the head's values; a calibrated 0.3 where the head said 0.02 (asymmetry, whose calibration
+ * gives a recording without it about 0.3) moved whole sections of its text: a normal recording's
+ * impression became "Generalized periodic discharges" on seed 2002.
+ */
+export function findingsToken(
+  labels: readonly string[],
+  probs: Record<string, number>,
+  head: Record<string, number>,
+  calibrated: ReadonlySet<string>,
+): Float32Array {
+  return Float32Array.from(labels, (l) =>
+    calibrated.has(l) && probs[l] < 0.5 ? Math.min(probs[l], head[l] ?? probs[l]) : probs[l],
+  );
+}

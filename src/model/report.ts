@@ -21,7 +21,7 @@ import { type IctalRhythm, LATERAL_OFFSET } from '../signal/ictal.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { ASYMMETRIC, type PosteriorAsymmetry } from '../signal/posterior-asymmetry.js';
 import { type RecordingMeasures, recordingMeasures } from '../signal/recording-measures.js';
-import { applyCalibration, reportEvidence } from './calibration.js';
+import { applyCalibration, findingsToken, reportEvidence } from './calibration.js';
 import { prefixLength } from './celm.js';
 import { type ConsensusGuide, consensusDecode } from './consensus.js';
 import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.js';
@@ -260,7 +260,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
   if (cal && meta.model.summary && Object.keys(calibrated).length)
     prefix = await runner.withFindings(
       prefix,
-      Float32Array.from(meta.labels, (l) => probs[l]),
+      findingsToken(meta.labels, probs, head, new Set(Object.keys(calibrated))),
     );
   lap('compress_s');
 

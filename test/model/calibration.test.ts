@@ -9,6 +9,7 @@ import {
   auc,
   bestThreshold,
   type Evidence,
+  findingsToken,
   fitCalibration,
   type KindCalibration,
 } from '../../src/model/calibration.js';
@@ -175,4 +176,14 @@ test('a calibrated abnormal finding raises the abnormal probability, never lower
   assert.ok(out.focal_slowing > 0.85 && out.abnormal === out.focal_slowing);
   const low = applyCalibration(cal, { ...ev, slow_excess: 0 }, { focal_slowing: 0.1, abnormal: 0.7 });
   assert.equal(low.abnormal, 0.7);
+});
+
+test("the findings token: calibrated values, but a finding calibrated absent no higher than the head's", () => {
+  const labels = ['asymmetry', 'artifact_electrode', 'seizure', 'drowsiness'];
+  const head = { asymmetry: 0.02, artifact_electrode: 0.6, seizure: 0.9, drowsiness: 0.7 };
+  const probs = { asymmetry: 0.3, artifact_electrode: 0.2, seizure: 0.95, drowsiness: 0.7 };
+  const token = findingsToken(labels, probs, head, new Set(['asymmetry', 'artifact_electrode', 'seizure']));
+  // asymmetry: absent at 0.3, the head's 0.02; electrode: absent at 0.2 under the head's 0.6;
+  // seizure: present, calibrated; drowsiness: not calibrated, as it is
+  assert.deepEqual([...token], [0.02, 0.2, 0.95, 0.7].map(Math.fround));
 });
