@@ -136,7 +136,12 @@ const WORD_OF: Record<Region, string> = {
   parietooccipital: 'parieto-occipital',
 };
 const ELECTRODE = new RegExp(`\\b(${Object.keys(ELECTRODE_LOCATION).join('|')})\\b`, 'g');
-const SIDE_WORD = /\b(left|right)\b/gi;
+export const SIDE_WORD = /\b(left|right)\b/gi;
+/** `text` with every "left"/"right" turned to `side`, keeping a capital ("Left" -> "Right"). */
+export const onSide = (text: string, side: 'left' | 'right') =>
+  text.replace(SIDE_WORD, (w) =>
+    w[0] === 'L' || w[0] === 'R' ? side[0].toUpperCase() + side.slice(1) : side,
+  );
 /** "(T3, T3)" after a replacement reads "(T3)", "at T3 and T3" "at T3". */
 const oneOf = (text: string, electrode: string) =>
   text.replace(new RegExp(`\\b${electrode}(?:,? (?:and )?${electrode}\\b)+`, 'g'), electrode);
@@ -164,10 +169,7 @@ function groundFocusSentence(sentence: string, facts: GroundFacts): string {
   let out = sentence;
   const side = facts.focalSide;
   const sides = [...out.matchAll(SIDE_WORD)].map((m) => m[1].toLowerCase());
-  if (side && sides.length && !sides.includes(side))
-    out = out.replace(SIDE_WORD, (w) =>
-      w[0] === 'L' || w[0] === 'R' ? side[0].toUpperCase() + side.slice(1) : side,
-    );
+  if (side && sides.length && !sides.includes(side)) out = onSide(out, side);
   const focus = facts.focusRegion;
   const regions = [...out.matchAll(REGION_WORD)].map((m) => regionOfWord(m[1]));
   if (focus && regions.length && !regions.some((r) => regionsAgree(r, focus)))

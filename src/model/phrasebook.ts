@@ -14,6 +14,7 @@
 import type { FindingKind } from '../clinical/findings.js';
 import type { CelmReportSection } from '../clinical/sections.js';
 import { labelReport } from '../eval/clinical/labeler.js';
+import { onSide, SIDE_WORD } from './ground.js';
 import { SECTION_KINDS } from './guide.js';
 import { sentencesOf, wordsOf } from './lexicon.js';
 
@@ -114,11 +115,9 @@ export function stockSentences(
 ): string[] {
   const counts = new Map<string, number>();
   for (const [text, n] of book.sentences?.[section]?.[`${kind}+`] ?? []) {
-    const sides = new Set(text.match(SIDE_WORDS)?.map((w) => w.toLowerCase()));
+    const sides = new Set(text.match(SIDE_WORD)?.map((w) => w.toLowerCase()));
     if (SIDE_LETTER.test(text) || sides.size > 1 || (sides.size === 1 && !side)) continue;
-    const wording = side
-      ? text.replace(SIDE_WORDS, (w) => (w[0] === 'L' || w[0] === 'R' ? cap(side) : side))
-      : text;
+    const wording = side ? onSide(text, side) : text;
     counts.set(wording, (counts.get(wording) ?? 0) + n);
   }
   return [...counts]
@@ -127,9 +126,7 @@ export function stockSentences(
     .map(([text]) => text);
 }
 
-const SIDE_WORDS = /\b(left|right)\b/gi;
 const SIDE_LETTER = /\b(L|R)\b/;
-const cap = (w: string) => w[0].toUpperCase() + w.slice(1);
 
 /** Distinct sentences kept per statement in the bank (the most frequent; PDR sentences differ in their numbers). */
 const BANK_PER_KEY = 40;

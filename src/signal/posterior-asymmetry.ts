@@ -15,6 +15,7 @@
  * slow PDR measured at 0.20.
  * Hand-written: a ratio of the preprocessing's band powers; no library has a PDR asymmetry.
  */
+import { median } from './arrays.js';
 import { CELM_CHANNELS } from './channels.js';
 
 const BANDS = 5;
@@ -41,11 +42,6 @@ export interface PosteriorAsymmetry {
   pairs: number;
   segments: number;
 }
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * The asymmetry of one recording from its band powers ([S, C, 5] flat, CELM channel order), channel

@@ -45,19 +45,6 @@ export interface RecordingMeasures {
   posterior_asymmetry: PosteriorAsymmetry | null;
 }
 
-/** The preprocessing's PDR estimate (qeeg.json summary), null when it found none. */
-function pdrOf(preDir: string): { frequencyHz: number; prominence: number } | null {
-  const path = join(preDir, 'qeeg.json');
-  if (!existsSync(path)) return null;
-  return (
-    (
-      JSON.parse(readFileSync(path, 'utf8')) as {
-        summary?: { pdr?: { frequencyHz: number; prominence: number } | null };
-      }
-    ).summary?.pdr ?? null
-  );
-}
-
 /**
  * The measures of the preprocessed recording in `preDir`: read from its measures.json when current,
  * else computed from `source` (default: the source path its index.json records, which must still be
@@ -74,6 +61,8 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
     segment_samples: number;
     sample_rate: number;
     quality_fields: string[];
+    /** The qEEG summary (qeeg.json's `summary`); null when no segment was clean enough. */
+    qeeg: { pdr: { frequencyHz: number; prominence: number } | null } | null;
   };
   const path = source ?? idx.source.path;
   if (!existsSync(path) || statSync(path).size !== idx.source.bytes)
@@ -106,7 +95,7 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
         : null,
       rhythmic_delta: rhythmicDelta(bandpower, starts.length, mask, segment, idx.sample_rate),
       ictal: ictalRhythm(bandpower, mask, bad, starts),
-      posterior_asymmetry: posteriorAsymmetry(bandpower, mask, bad, pdrOf(preDir)),
+      posterior_asymmetry: posteriorAsymmetry(bandpower, mask, bad, idx.qeeg?.pdr ?? null),
     };
     writeFileAtomic(cached, `${JSON.stringify(m)}\n`);
     return m;
