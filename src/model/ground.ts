@@ -7,7 +7,8 @@
  * no candidate got right). Slots change; the only sentence added is a multi-file report's list of
  * its recordings, which no decoder can know and a report covering several files must give, and the
  * only ones removed are such a list in a one-file report and a heart rate without an ECG channel
- * (and the only clause, a seizure time with no event of the ictal rhythm to write it from).
+ * (and the only clause, a seizure time with no event of the ictal rhythm to write it from; the only
+ * word, an asymmetry's percentage).
  */
 import { ELECTRODE_LOCATION, REGION_WORDS, type Region } from '../clinical/findings.js';
 import { labelReport } from '../eval/clinical/labeler.js';
@@ -92,6 +93,14 @@ const PDR_SENTENCE = /\b(posterior dominant rhythm|posterior rhythm|PDR|alpha rh
 const PDR_ABSENT = /\b(not seen|absent|no posterior|not present|not identified)\b/i;
 /** "a 9.5 Hz", "an 8-9 Hz", "10 Hz": the first frequency of the sentence, with its article. */
 const PDR_HZ = /\b(?:(an?) )?(\d+(?:\.\d+)?)(?:-\d+(?:\.\d+)?)?(?= ?Hz\b)/i;
+
+/**
+ * "60% lower in amplitude over the right": an amplitude difference in percent. The training reports
+ * give the generator's true ratio; the posterior asymmetry measure (posterior-asymmetry.ts) finds the
+ * side reliably but reads 10-55% where the truth was 50-65% (its band power carries background
+ * activity), so no number can be grounded and the percentage goes, the comparison stays.
+ */
+const AMPLITUDE_PERCENT = /\b\d+% (?=(?:lower|higher|smaller|larger|less|greater|reduced)\b)/g;
 
 /**
  * Sentences of one paragraph, each with the white space before it, so that joining gives the text
@@ -323,13 +332,16 @@ function groundSeizureTimes(text: string, facts: GroundFacts): string {
  * added where the text has none), the ECG and EOG channels of the montage sentence (from the header),
  * the electrode of electrode artifact (the detector's most isolated transients), the heart rate (from
  * the ECG) and the mains frequency (from the line noise); in the background, the posterior dominant
- * rhythm's frequency; in the epileptiform section and the impression, the side, region and
+ * rhythm's frequency (and an amplitude asymmetry's percentage, which nothing measures, is dropped); in the epileptiform section and the impression, the side, region and
  * electrodes of focal discharges where they contradict the measured focus, and their rate; in the
  * events section, seizure times (from the ictal rhythm's events). Other
  * sections and numbers without a measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
-  if (section === BACKGROUND && facts.pdrHz !== undefined) return groundPdr(text, facts.pdrHz);
+  if (section === BACKGROUND) {
+    const out = text.replace(AMPLITUDE_PERCENT, '');
+    return facts.pdrHz === undefined ? out : groundPdr(out, facts.pdrHz);
+  }
   if (section === EPILEPTIFORM || section === IMPRESSION) return groundFocus(section, text, facts);
   if (section === EVENTS) return groundSeizureTimes(text, facts);
   if (section !== DESCRIPTION) return text;

@@ -154,6 +154,20 @@ test("the background's PDR sentence gets the measured frequency, to 0.1 Hz", () 
   assert.equal(groundNumbers(BG, absent, { pdrHz: 9.1 }), absent);
 });
 
+test("an asymmetry's amplitude percentage, which nothing measures, is dropped and the comparison kept", () => {
+  const BG = 'BACKGROUND ACTIVITY';
+  const sided =
+    'There is a background asymmetry, with the posterior dominant rhythm 60% lower in amplitude over the right hemisphere.';
+  const kept =
+    'There is a background asymmetry, with the posterior dominant rhythm lower in amplitude over the right hemisphere.';
+  assert.equal(groundNumbers(BG, sided, {}), kept);
+  assert.equal(groundNumbers(BG, sided, { pdrHz: 9.1 }), kept);
+  // a percentage of something else stays (and other sections are left alone)
+  const other = 'Beta activity makes up 20% of the record.';
+  assert.equal(groundNumbers(BG, other, {}), other);
+  assert.equal(groundNumbers('IMPRESSION/INTERPRETATION', sided, {}), sided);
+});
+
 test('sentences about focal discharges take the measured side, region and electrode where they contradict it', () => {
   const facts: GroundFacts = { focalSide: 'right', focusRegion: 'temporal', focusElectrode: 'T4' };
   const EPI = 'EPILEPTIFORM ABNORMALITIES';
