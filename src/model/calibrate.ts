@@ -86,7 +86,8 @@ export async function calibrateModel(o: CalibrateOptions): Promise<Calibration> 
     join(files.dir, MODEL_FILES.phrases),
     `${JSON.stringify(buildPhrasebook(items.map((it) => it.report_sections)), null, 1)}\n`,
   );
-  // models trained before celm train wrote the lexicon get it here, from the same reports
-  if (!files.lexicon) writeLexicon(join(files.dir, MODEL_FILES.lexicon), items);
+  // models trained before celm train wrote the lexicon, or kept its compounds, get it here, from the same reports
+  if (!files.lexicon || ![...files.lexicon].some((w) => w.includes('-')))
+    writeLexicon(join(files.dir, MODEL_FILES.lexicon), items);
   return cal;
 }

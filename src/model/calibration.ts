@@ -25,7 +25,7 @@ export const EVIDENCE_OF = {
   hyperventilation_slowing: 'hv_delta_log_ratio',
   artifact_electrode: 'isolated_transients',
   focal_epileptiform: 'lateralized_spikes',
-  focal_slowing: 'slow_excess',
+  focal_slowing: 'lateralized_slowing',
   asymmetry: 'posterior_asymmetry',
   photoparoxysmal_response: 'photic_excess_trains',
   lrda: 'rhythmic_delta_fraction',
@@ -56,10 +56,16 @@ const VETO_MISS = 0.1;
 /** The head's LPD probability from which the detector no longer raises focal discharges. */
 const LPD_MASK = 0.5;
 /**
- * Measurements a calibration may name: those of EVIDENCE_OF, and the alpha deficit that decided
- * asymmetry before the posterior asymmetry measure (measures version 4), for calibrations fitted then.
+ * Measurements a calibration may name: those of EVIDENCE_OF, and for calibrations fitted before
+ * them, the alpha deficit that decided asymmetry before the posterior asymmetry measure (measures
+ * version 4) and the slow excess that decided focal slowing before the lateralized slowing
+ * (version 5; on the default's training reports AUC 0.923 and CV F1 0.56, against 0.936 and 0.58).
  */
-export type EvidenceName = (typeof EVIDENCE_OF)[CalibratedKind] | 'alpha_deficit';
+export type EvidenceName =
+  | (typeof EVIDENCE_OF)[CalibratedKind]
+  | 'alpha_deficit'
+  | 'slow_excess'
+  | 'lateralized_slowing';
 /** One report's measurements (null: not measurable, e.g. no ECG channel or no hyperventilation). */
 export type Evidence = Record<EvidenceName, number | null>;
 
@@ -120,6 +126,10 @@ export function reportEvidence(
     posterior_asymmetry: measures.length
       ? (most(measures.map((m) => Math.abs(m.posterior_asymmetry?.log_ratio ?? 0))) ?? 0)
       : null,
+    // the most lateralized slow power's size (measures version 5)
+    lateralized_slowing: most(
+      measures.map((m) => (m.slowing_focus ? Math.abs(m.slowing_focus.log_ratio) : null)),
+    ),
     isolated_transients: feature('log_isolated_transients'),
     lateralized_spikes: feature('log_lateralized_spikes'),
     slow_excess: feature('slow_excess'),

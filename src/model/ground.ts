@@ -33,6 +33,11 @@ export interface GroundFacts extends MeasuredFacts {
   focusPerHour?: number;
   /** Electrode with the most isolated single-electrode transients (electrode pops), when they are frequent. */
   artifactElectrode?: string;
+  /** Side and electrode of the most lateralized slow power, when lateralized (its region is slowingRegion). */
+  slowingSide?: 'left' | 'right';
+  slowingElectrode?: string;
+  /** Lowest and highest flash frequency of the trains that provoked discharges, when more did than chance would. */
+  photicHz?: [number, number];
   /** Non-EEG channels of the (first) recording by kind: {ecg: 1, eog: 2}. */
   otherChannels?: Record<string, number>;
   /** The ictal rhythm's events of every recording (`recording` indexes `recordings`), strongest first. */
@@ -102,6 +107,33 @@ const PDR_HZ = /\b(?:(an?) )?(\d+(?:\.\d+)?)(?:-\d+(?:\.\d+)?)?(?= ?Hz\b)/i;
  */
 const AMPLITUDE_PERCENT = /\b\d+% (?=(?:lower|higher|smaller|larger|less|greater|reduced)\b)/g;
 
+/** "15-25" for flash frequencies 15..25 Hz, "15" for one; "" for none. */
+export function hzRange(hz: readonly number[]): string {
+  if (!hz.length) return '';
+  const lo = Math.min(...hz);
+  const hi = Math.max(...hz);
+  return lo === hi ? String(lo) : `${lo}-${hi}`;
+}
+
+/** "at 15-24 Hz", "at 15 Hz and above": the flash frequencies of a photoparoxysmal response. */
+const FLASH_HZ = /\bat (\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)*) Hz( and above)?/;
+
+/**
+ * A sentence stating a photoparoxysmal response with the flash frequencies that provoked discharges
+ * (the decoder, from 10 training sentences, wrote "at 15-25-25-3 Hz" in 8 of 500 held-out reports).
+ */
+function groundPhotic(section: string, text: string, hz: [number, number]): string {
+  return sentencesKeeping(text)
+    .map((sentence) =>
+      FLASH_HZ.test(sentence) && statedKindsOf(section, sentence).has('photoparoxysmal_response')
+        ? sentence.replace(FLASH_HZ, (_w, _n: string, above: string | undefined) =>
+            above ? `at ${hz[0]} Hz and above` : `at ${hzRange(hz)} Hz`,
+          )
+        : sentence,
+    )
+    .join('');
+}
+
 /**
  * Sentences of one paragraph, each with the white space before it, so that joining gives the text
  * back (a sentence ends at . ! ? before white space: "9.5 Hz" has no space after its period).
@@ -144,74 +176,113 @@ const WORD_OF: Record<Region, string> = {
   occipital: 'occipital',
   parietooccipital: 'parieto-occipital',
 };
-const ELECTRODE = new RegExp(`\\b(${Object.keys(ELECTRODE_LOCATION).join('|')})\\b`, 'g');
+const ELECTRODE_NAME = Object.keys(ELECTRODE_LOCATION).join('|');
+const ELECTRODE = new RegExp(`\\b(${ELECTRODE_NAME})\\b`, 'g');
+/** "(T3, F7, T3)": electrodes listed in parentheses. */
+const ELECTRODE_LIST = new RegExp(`\\(((?:${ELECTRODE_NAME})(?:,\\s*(?:${ELECTRODE_NAME}))+)\\)`, 'g');
 export const SIDE_WORD = /\b(left|right)\b/gi;
 /** `text` with every "left"/"right" turned to `side`, keeping a capital ("Left" -> "Right"). */
 export const onSide = (text: string, side: 'left' | 'right') =>
   text.replace(SIDE_WORD, (w) =>
     w[0] === 'L' || w[0] === 'R' ? side[0].toUpperCase() + side.slice(1) : side,
   );
-/** "(T3, T3)" after a replacement reads "(T3)", "at T3 and T3" "at T3". */
+/**
+ * "(T3, T3)" after a replacement reads "(T3)", "at T3 and T3" "at T3", and a list of electrodes in
+ * parentheses names each once: "(T3, F7, T3)" reads "(T3, F7)".
+ */
 const oneOf = (text: string, electrode: string) =>
-  text.replace(new RegExp(`\\b${electrode}(?:,? (?:and )?${electrode}\\b)+`, 'g'), electrode);
+  text
+    .replace(new RegExp(`\\b${electrode}(?:,? (?:and )?${electrode}\\b)+`, 'g'), electrode)
+    .replace(ELECTRODE_LIST, (_w, list: string) => `(${[...new Set(list.split(/,\s*/))].join(', ')})`);
 /** "about 40 per hour", "approximately 46 times per hour": a discharge rate the detector counts. */
 const PER_HOUR = /\b((?:about|approximately|around|roughly) )(\d+)( (?:times )?(?:per|an) hour)\b/;
 /** The impression's closing line about the focus ("a potentially epileptogenic focus in the ..."). */
 const FOCUS_LINE = /\bepileptogenic\b|\bseizure focus\b/i;
 
-/** Does this sentence of `section` state focal epileptiform discharges, possible ones included, or close on their focus? */
-function aboutFocalDischarges(section: string, sentence: string): boolean {
-  if (FOCUS_LINE.test(sentence)) return true;
-  return labelReport(`${section}: ${sentence}`).findings.some(
-    (f) => f.kind === 'focal_epileptiform' && f.polarity !== 'absent',
+/** The findings this sentence of `section` states (possible ones included); the impression's closing line about the focus counts as focal discharges. */
+function statedKindsOf(section: string, sentence: string): Set<string> {
+  const kinds = new Set(
+    labelReport(`${section}: ${sentence}`)
+      .findings.filter((f) => f.polarity !== 'absent')
+      .map((f) => f.kind),
   );
+  if (FOCUS_LINE.test(sentence)) kinds.add('focal_epileptiform');
+  return kinds;
+}
+
+/** Where a measurement puts a focal finding. */
+interface Focus {
+  side?: 'left' | 'right';
+  region?: Region;
+  electrode?: string;
+  /** Discharges an hour (the detector's rate), for "about 40 per hour". */
+  perHour?: number;
 }
 
 /**
- * A sentence about focal discharges with the measured focus: a side word when every side it names
- * is the other one, a region word when none it names shares a lobe with the detector's focus, and
- * electrodes on the other side or away from the focus region replaced by the focus electrode, and a
- * stated rate ("about 40 per hour") by the detector's. What
- * agrees with the measurement stays as the decoder wrote it ("centro-temporal" for a C4 focus).
+ * A sentence about a focal finding with the measured focus: a side word when every side it names
+ * is the other one, a region word when none it names shares a lobe with the measured region, and
+ * electrodes on the other side or away from that region replaced by the focus electrode, and a
+ * stated rate ("about 40 per hour") by the detector's. What agrees with the measurement stays as
+ * the decoder wrote it ("centro-temporal" for a C4 focus).
  */
-function groundFocusSentence(sentence: string, facts: GroundFacts): string {
+function groundFocusSentence(sentence: string, focus: Focus): string {
   let out = sentence;
-  const side = facts.focalSide;
+  const { side, region, electrode } = focus;
   const sides = [...out.matchAll(SIDE_WORD)].map((m) => m[1].toLowerCase());
   if (side && sides.length && !sides.includes(side)) out = onSide(out, side);
-  const focus = facts.focusRegion;
   const regions = [...out.matchAll(REGION_WORD)].map((m) => regionOfWord(m[1]));
-  if (focus && regions.length && !regions.some((r) => regionsAgree(r, focus)))
-    out = out.replace(REGION_WORD, WORD_OF[focus]);
-  const at = facts.focusElectrode;
-  if (at) {
+  if (region && regions.length && !regions.some((r) => regionsAgree(r, region)))
+    out = out.replace(REGION_WORD, WORD_OF[region]);
+  if (electrode) {
     const wrong = (e: string) => {
       const loc = ELECTRODE_LOCATION[e];
       return (
-        (side && loc.side !== side && loc.side !== 'midline') || (focus && !regionsAgree(loc.region, focus))
+        (side && loc.side !== side && loc.side !== 'midline') || (region && !regionsAgree(loc.region, region))
       );
     };
-    out = out.replace(ELECTRODE, (e) => (wrong(e) ? at : e));
-    out = oneOf(out, at);
+    out = out.replace(ELECTRODE, (e) => (wrong(e) ? electrode : e));
+    out = oneOf(out, electrode);
   }
-  if (facts.focusPerHour !== undefined)
+  if (focus.perHour !== undefined)
     out = out.replace(
       PER_HOUR,
       (_w, about: string, _n: string, unit: string) =>
-        `${about}${Math.round(facts.focusPerHour as number)}${unit}`,
+        `${about}${Math.round(focus.perHour as number)}${unit}`,
     );
   return out;
 }
 
-/** The epileptiform section's and the impression's sentences about focal discharges, grounded. */
+/**
+ * Sentences about focal discharges (epileptiform section and impression) with the detector's focus,
+ * and about focal slowing (background and impression) with the most lateralized slow power; a
+ * sentence that states both keeps to the discharges'.
+ */
 function groundFocus(section: string, text: string, facts: GroundFacts): string {
-  if (!facts.focalSide && !facts.focusRegion) return text;
+  const discharges: Focus | null =
+    section !== BACKGROUND && (facts.focalSide || facts.focusRegion)
+      ? {
+          side: facts.focalSide,
+          region: facts.focusRegion,
+          electrode: facts.focusElectrode,
+          perHour: facts.focusPerHour,
+        }
+      : null;
+  const slowing: Focus | null =
+    section !== EPILEPTIFORM && facts.slowingRegion
+      ? { side: facts.slowingSide, region: facts.slowingRegion, electrode: facts.slowingElectrode }
+      : null;
+  if (!discharges && !slowing) return text;
   // sentences, and the impression's numbered lines, keeping what separates them
   return text
     .split(/((?<=[.!?])\s+|\n)/)
-    .map((part) =>
-      /\S/.test(part) && aboutFocalDischarges(section, part) ? groundFocusSentence(part, facts) : part,
-    )
+    .map((part) => {
+      if (!/\S/.test(part)) return part;
+      const kinds = statedKindsOf(section, part);
+      if (discharges && kinds.has('focal_epileptiform')) return groundFocusSentence(part, discharges);
+      if (slowing && kinds.has('focal_slowing')) return groundFocusSentence(part, slowing);
+      return part;
+    })
     .join('');
 }
 
@@ -332,17 +403,23 @@ function groundSeizureTimes(text: string, facts: GroundFacts): string {
  * added where the text has none), the ECG and EOG channels of the montage sentence (from the header),
  * the electrode of electrode artifact (the detector's most isolated transients), the heart rate (from
  * the ECG) and the mains frequency (from the line noise); in the background, the posterior dominant
- * rhythm's frequency (and an amplitude asymmetry's percentage, which nothing measures, is dropped); in the epileptiform section and the impression, the side, region and
- * electrodes of focal discharges where they contradict the measured focus, and their rate; in the
- * events section, seizure times (from the ictal rhythm's events). Other
- * sections and numbers without a measurement are returned as they are.
+ * rhythm's frequency (and an amplitude asymmetry's percentage, which nothing measures, is dropped);
+ * in the background, the epileptiform section and the impression, the flash frequencies of a
+ * photoparoxysmal response;
+ * in the epileptiform section and the impression, the side, region and electrodes of focal
+ * discharges where they contradict the measured focus, and their rate; in the background and the
+ * impression, those of focal slowing where they contradict the most lateralized slow power; in the
+ * events section, seizure times (from the ictal rhythm's events). Other sections and numbers
+ * without a measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
+  const photic = (t: string) => (facts.photicHz ? groundPhotic(section, t, facts.photicHz) : t);
   if (section === BACKGROUND) {
-    const out = text.replace(AMPLITUDE_PERCENT, '');
+    const out = photic(groundFocus(section, text.replace(AMPLITUDE_PERCENT, ''), facts));
     return facts.pdrHz === undefined ? out : groundPdr(out, facts.pdrHz);
   }
-  if (section === EPILEPTIFORM || section === IMPRESSION) return groundFocus(section, text, facts);
+  if (section === IMPRESSION) return photic(groundFocus(section, text, facts));
+  if (section === EPILEPTIFORM) return photic(groundFocus(section, text, facts));
   if (section === EVENTS) return groundSeizureTimes(text, facts);
   if (section !== DESCRIPTION) return text;
   let out = text;

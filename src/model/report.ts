@@ -11,12 +11,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { ABNORMAL_KINDS, ELECTRODE_LOCATION, type FindingKind } from '../clinical/findings.js';
+import { ABNORMAL_KINDS, ELECTRODE_LOCATION, type FindingKind, type Region } from '../clinical/findings.js';
 import { CELM_SECTIONS, type CelmReport } from '../clinical/sections.js';
 import { Rng } from '../datasets/synth/prng.js';
 import { CelmError } from '../errors.js';
 import { labelReport } from '../eval/clinical/labeler.js';
 import { EdfReader } from '../formats/edf/reader.js';
+import { LATERALIZED_SLOWING, type SlowingFocus } from '../signal/focal-slowing.js';
 import { type IctalRhythm, LATERAL_OFFSET } from '../signal/ictal.js';
 import { preprocessRecording, type QeegSummary } from '../signal/index.js';
 import { ASYMMETRIC, type PosteriorAsymmetry } from '../signal/posterior-asymmetry.js';
@@ -28,7 +29,7 @@ import { assembleRows, exampleTokens, findingsLine, sectionToken } from './data.
 import { recordingVectors } from './embed.js';
 import { type FindingSides, measuredSides, type TransientRates, transientRates } from './features.js';
 import { DEFAULT_GENERATE, type GenerateOptions, generate, type Sampled, sample } from './generate.js';
-import { type GroundFacts, groundNumbers } from './ground.js';
+import { type GroundFacts, groundNumbers, hzRange } from './ground.js';
 import {
   DEFAULT_GUIDE,
   deniedKinds,
@@ -135,8 +136,16 @@ export interface MeasuredValues {
     ecg_artifact: { max_uv: number; max_channel: string; heart_rate_bpm: number } | null;
     /** Central delta build-up over an annotated hyperventilation (src/signal/procedures.ts). */
     hyperventilation: { start_s: number; end_s: number; delta_log_ratio: number } | null;
-    /** Annotated flash trains with a generalized discharge, and how many would by chance. */
-    photic: { trains: number; provoked_trains: number; expected_trains: number } | null;
+    /**
+     * Annotated flash trains with a generalized discharge, how many would by chance, and the flash
+     * frequencies of those trains.
+     */
+    photic: {
+      trains: number;
+      provoked_trains: number;
+      expected_trains: number;
+      provoked_hz: number[];
+    } | null;
     /** Share of segments with lateralized rhythmic delta (src/signal/rhythmic-delta.ts). */
     rhythmic_delta: { fraction: number; max_channel: string | null } | null;
     /**
@@ -146,6 +155,8 @@ export interface MeasuredValues {
     ictal: IctalRhythm | null;
     /** The posterior rhythm's asymmetry (src/signal/posterior-asymmetry.ts); null without a prominent PDR. */
     posterior_asymmetry: PosteriorAsymmetry | null;
+    /** The most lateralized slow power (src/signal/focal-slowing.ts); null with too few good segments. */
+    slowing_focus: SlowingFocus | null;
   }[];
 }
 
@@ -280,6 +291,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
 
   const facts = measuredFacts(measured);
   if (sides.focal_epileptiform) facts.focalSide = sides.focal_epileptiform;
+  // the side of focal slowing from the pair with the most lateralized slow power (on 59 held-out
+  // recordings right in all), not the features' slow excess summed over every channel of a side
+  if (facts.slowingSide) sides.focal_slowing = facts.slowingSide;
 
   // models trained with a findings prompt read the head's findings and the measured sides as text
   const prompt = meta.findings_prompt
@@ -358,13 +372,16 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
         ? await consensusDecode(next, ids, eos, limit, consensusGuide(name), banned)
         : await generate(next, ids, eos, limit, banned);
     // the candidates with the fewest contradictions of the head (all of them without guidance); each
-    // text is read by the labeler once. A greedy text with a word no training report used ("a frontal
-    // maximumumum", 13 of 768 held-out sections) counts one more, so that guidance redraws it.
+    // text is read by the labeler once, as it will be written: grounded, so that a number grounding
+    // writes from the files ("Photic stimulation at 15-25-25-3 Hz elicited a photoparoxysmal
+    // response") costs the sentence nothing. A greedy text with a word no training report used ("a
+    // frontal maximumumum", 13 of 768 held-out sections) counts one more, so that guidance redraws it.
+    const grounded = (x: string) => (req.ground === false ? x : groundNumbers(name, x, facts));
     const seen = new Map<string, number>();
     const contradictions = (x: string) => {
       let v = seen.get(x);
       if (v === undefined) {
-        v = violations(name, x, probs, sides, facts, guide) + (garbled(x) ? 1 : 0);
+        v = violations(name, grounded(x), probs, sides, facts, guide) + (garbled(x) ? 1 : 0);
         seen.set(x, v);
       }
       return v;
@@ -411,7 +428,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
         {
           score: (t) => {
             const x = tok.decode(t).trim();
-            return garbled(x) ? Number.POSITIVE_INFINITY : contradictions(x) + factDistance(name, x, facts);
+            return garbled(x)
+              ? Number.POSITIVE_INFINITY
+              : contradictions(x) + factDistance(name, grounded(x), facts);
           },
           endsSentence,
           minLogp: MIN_TOKEN_LOGP,
@@ -426,7 +445,7 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     const text = best.texts[mbrSelect(best.texts)];
     out.push({
       section_name: name,
-      section_text: req.ground === false ? text : groundNumbers(name, text, facts),
+      section_text: grounded(text),
     });
     req.onProgress?.('write', k + 1, sections.length);
   }
@@ -509,10 +528,14 @@ export function openingsFor(
 /** What the sections written so far state present (possible ones included), for the impression's check. */
 function describedIn(written: CelmReport['report_sections']): NonNullable<GuideOptions['described']> {
   const stated = new Set<FindingKind>();
+  const regions = new Map<FindingKind, Region[]>();
   for (const s of written)
-    for (const f of labelReport(`${s.section_name}: ${s.section_text}`).findings)
-      if (f.polarity !== 'absent') stated.add(f.kind);
-  return { written: new Set(written.map((s) => s.section_name)), stated };
+    for (const f of labelReport(`${s.section_name}: ${s.section_text}`).findings) {
+      if (f.polarity === 'absent') continue;
+      stated.add(f.kind);
+      if (f.region) regions.set(f.kind, [...(regions.get(f.kind) ?? []), f.region]);
+    }
+  return { written: new Set(written.map((s) => s.section_name)), stated, regions };
 }
 
 function measuredOf(
@@ -575,6 +598,7 @@ function measuredOf(
           trains: m.photic.trains,
           provoked_trains: m.photic.provoked_trains,
           expected_trains: m.photic.expected_trains,
+          provoked_hz: m.photic.provoked_hz ?? [],
         }
       : null,
     rhythmic_delta: m.rhythmic_delta
@@ -582,6 +606,7 @@ function measuredOf(
       : null,
     ictal: m.ictal ?? null,
     posterior_asymmetry: m.posterior_asymmetry ?? null,
+    slowing_focus: m.slowing_focus ?? null,
   };
 }
 
@@ -597,8 +622,8 @@ function countKinds(signals: { kind: string }[]): Record<string, number> {
  * for grounding (./ground.ts): total minutes and the recording list, the first recording's non-EEG
  * channels, heart rate and PDR of the first recording that has them, the mains frequency of the
  * recording with the most line noise, the electrode of frequent isolated transients (electrode
- * artifact), the sharp-transient detector's focus (region, electrode, rate) and the ictal rhythm's
- * events (seizure times).
+ * artifact), the sharp-transient detector's focus (region, electrode, rate), the most lateralized
+ * slow power (side, electrode, region) and the ictal rhythm's events (seizure times).
  */
 function measuredFacts(m: MeasuredValues): GroundFacts {
   const r = m.recordings;
@@ -624,6 +649,19 @@ function measuredFacts(m: MeasuredValues): GroundFacts {
   facts.seizureEvents = r
     .flatMap((x, recording) => (x.ictal?.events ?? []).map((e) => ({ recording, ...e })))
     .sort((a, b) => b.score - a.score);
+  // the flash frequencies that provoked discharges, where the flashes provoked more than chance would
+  const ppr = r.find((x) => x.photic && x.photic.provoked_trains - x.photic.expected_trains >= 1)?.photic;
+  if (ppr?.provoked_hz.length)
+    facts.photicHz = [ppr.provoked_hz[0], ppr.provoked_hz[ppr.provoked_hz.length - 1]];
+  const slowest = r
+    .map((x) => x.slowing_focus)
+    .filter((x): x is SlowingFocus => !!x && Math.abs(x.log_ratio) >= LATERALIZED_SLOWING)
+    .sort((a, b) => Math.abs(b.log_ratio) - Math.abs(a.log_ratio))[0];
+  if (slowest) {
+    facts.slowingSide = slowest.side;
+    facts.slowingElectrode = slowest.electrode;
+    facts.slowingRegion = ELECTRODE_LOCATION[slowest.electrode]?.region;
+  }
   const focus = r
     .map((x) => x.sharp_transients)
     .filter((x): x is TransientRates => !!x?.lateralized_max && x.lateralized_per_hour >= MIN_FOCUS_PER_HOUR)
@@ -659,6 +697,15 @@ function asymmetryCell(a: PosteriorAsymmetry | null): string {
   return Math.abs(a.log_ratio) >= ASYMMETRIC ? `${a.weaker} weaker, ${x}` : `symmetric (${x})`;
 }
 
+/** "right T4, x2.7 in slow power" or "symmetric (x1.1 at T4)"; "-" when not measured. */
+function slowingCell(f: SlowingFocus | null): string {
+  if (!f) return '-';
+  const x = `x${Math.exp(Math.abs(f.log_ratio)).toFixed(1)}`;
+  return Math.abs(f.log_ratio) >= LATERALIZED_SLOWING
+    ? `${f.side} ${f.electrode}, ${x} in slow power`
+    : `symmetric (${x} at ${f.electrode})`;
+}
+
 /** "lateralized 23 (T4), generalized 0, isolated 2 (T4)", or "-" when the model has no detector. */
 function transientCell(t: TransientRates | null): string {
   if (!t) return '-';
@@ -673,15 +720,15 @@ export function reportToMarkdown(r: DraftReport): string {
     lines.push(`## ${s.section_name}`, '', s.section_text || '_(nothing written)_', '');
   lines.push('## Measured values (quantitative EEG, not generated)', '');
   lines.push(
-    '| recording | duration | usable channels | PDR | posterior rhythm asymmetry | alpha / delta (relative) | bad segments | sharp transients / h (detector) |',
+    '| recording | duration | usable channels | PDR | posterior rhythm asymmetry | lateralized slowing | alpha / delta (relative) | bad segments | sharp transients / h (detector) |',
   );
-  lines.push('|---|---|---|---|---|---|---|---|');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const m of r.measured.recordings) {
     const rel = m.relative_band_power;
     lines.push(
       `| ${m.file.split('/').pop()} | ${(m.duration_s / 60).toFixed(1)} min | ${m.channels_usable} | ${
         m.pdr_hz != null ? `${m.pdr_hz.toFixed(1)} Hz (${m.pdr_source})` : 'not found'
-      } | ${asymmetryCell(m.posterior_asymmetry)} | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} | ${transientCell(m.sharp_transients)} |`,
+      } | ${asymmetryCell(m.posterior_asymmetry)} | ${slowingCell(m.slowing_focus)} | ${rel ? `${rel.alpha?.toFixed(2)} / ${rel.delta?.toFixed(2)}` : '-'} | ${m.bad_segments} of ${m.segments} | ${transientCell(m.sharp_transients)} |`,
     );
   }
   lines.push(
@@ -703,7 +750,7 @@ export function reportToMarkdown(r: DraftReport): string {
         hv
           ? `x${Math.exp(hv.delta_log_ratio).toFixed(1)} central delta, ${Math.round(hv.start_s)}-${Math.round(hv.end_s)} s`
           : 'no annotated HV'
-      } | ${ph ? `${ph.provoked_trains} of ${ph.trains} (${ph.expected_trains} by chance)` : 'no annotated photic'} | ${
+      } | ${ph ? `${ph.provoked_trains} of ${ph.trains} (${ph.expected_trains} by chance)${hzRange(ph.provoked_hz) ? ` at ${hzRange(ph.provoked_hz)} Hz` : ''}` : 'no annotated photic'} | ${
         rd
           ? `${(rd.fraction * 100).toFixed(1)}% of segments${rd.max_channel ? ` (${rd.max_channel})` : ''}`
           : '-'

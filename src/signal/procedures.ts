@@ -113,6 +113,8 @@ export interface PhoticResponse {
   excess_trains: number;
   /** Bursts of generalized discharges per minute between the trains (and the minute around them). */
   between_per_min: number;
+  /** Flash frequencies of the provoked trains, ascending, each once (measures version 5). */
+  provoked_hz: number[];
 }
 
 /** The photic session's surroundings that count as "between" trains: the minute before and after. */
@@ -173,5 +175,6 @@ export function photicResponse(
     expected_trains: r3(expected),
     excess_trains: r3(provoked.size - expected),
     between_per_min: r3(rate * 60),
+    provoked_hz: [...new Set([...provoked].map((k) => trains[k].hz))].sort((a, b) => a - b),
   };
 }

@@ -14,6 +14,7 @@ import { EdfReader } from '../formats/edf/index.js';
 import { NpyRows, readNpy } from '../formats/npy.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { type EcgArtifact, type LineNoise, measureArtifacts } from './artifacts.js';
+import { type SlowingFocus, slowingFocus } from './focal-slowing.js';
 import { type IctalRhythm, ictalRhythm } from './ictal.js';
 import { type PosteriorAsymmetry, posteriorAsymmetry } from './posterior-asymmetry.js';
 import {
@@ -26,8 +27,8 @@ import {
 } from './procedures.js';
 import { type RhythmicDelta, rhythmicDelta } from './rhythmic-delta.js';
 
-/** 2: photic response and rhythmic delta added; 3: ictal rhythm; 4: its events, posterior asymmetry. */
-export const MEASURES_VERSION = 4;
+/** 2: photic response and rhythmic delta added; 3: ictal rhythm; 4: its events, posterior asymmetry; 5: slowing focus. */
+export const MEASURES_VERSION = 5;
 export const MEASURES_FILE = 'measures.json';
 
 export interface RecordingMeasures {
@@ -43,6 +44,8 @@ export interface RecordingMeasures {
   ictal: IctalRhythm | null;
   /** Null without a prominent PDR (or without a usable posterior pair). */
   posterior_asymmetry: PosteriorAsymmetry | null;
+  /** The most lateralized slow activity (version 5); null with too few good segments. */
+  slowing_focus: SlowingFocus | null;
 }
 
 /**
@@ -96,6 +99,7 @@ export function recordingMeasures(preDir: string, source?: string): RecordingMea
       rhythmic_delta: rhythmicDelta(bandpower, starts.length, mask, segment, idx.sample_rate),
       ictal: ictalRhythm(bandpower, mask, bad, starts),
       posterior_asymmetry: posteriorAsymmetry(bandpower, mask, bad, idx.qeeg?.pdr ?? null),
+      slowing_focus: slowingFocus(bandpower, mask, bad),
     };
     writeFileAtomic(cached, `${JSON.stringify(m)}\n`);
     return m;

@@ -42,6 +42,7 @@ const NONE: Evidence = {
   rhythmic_delta_fraction: null,
   ictal_rhythm: null,
   posterior_asymmetry: null,
+  lateralized_slowing: null,
 };
 
 /** Evidence rows with one measurement set (`evidence`), the finding `kind` stated where `stated`. */
@@ -169,12 +170,16 @@ test('seizures: the ictal rhythm only takes from the head, with the threshold un
 test('a calibrated abnormal finding raises the abnormal probability, never lowers it', () => {
   const values = [0, 0.1, 0.1, 0.2, 0.9, 1.1, 1.3, 1.4];
   const stated = values.map((v) => v > 0.5);
-  const cal = fitCalibration(rows(values, stated, 'focal_slowing', 'slow_excess'), 2);
+  const cal = fitCalibration(rows(values, stated, 'focal_slowing', 'lateralized_slowing'), 2);
   assert.ok(cal.kinds.focal_slowing);
   const ev = NONE;
-  const out = applyCalibration(cal, { ...ev, slow_excess: 1.3 }, { focal_slowing: 0.1, abnormal: 0.2 });
+  const out = applyCalibration(
+    cal,
+    { ...ev, lateralized_slowing: 1.3 },
+    { focal_slowing: 0.1, abnormal: 0.2 },
+  );
   assert.ok(out.focal_slowing > 0.85 && out.abnormal === out.focal_slowing);
-  const low = applyCalibration(cal, { ...ev, slow_excess: 0 }, { focal_slowing: 0.1, abnormal: 0.7 });
+  const low = applyCalibration(cal, { ...ev, lateralized_slowing: 0 }, { focal_slowing: 0.1, abnormal: 0.7 });
   assert.equal(low.abnormal, 0.7);
 });
 

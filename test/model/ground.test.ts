@@ -247,3 +247,72 @@ test('seizure times are the strongest ictal events, in recording order; a time w
     'A seizure began.',
   );
 });
+
+test('sentences about focal slowing take the side, region and electrode of the most lateralized slow power', () => {
+  const facts: GroundFacts = {
+    slowingSide: 'left',
+    slowingRegion: 'temporal',
+    slowingElectrode: 'T3',
+    focalSide: 'right',
+    focusRegion: 'frontal',
+    focusElectrode: 'F4',
+  };
+  const BG = 'BACKGROUND ACTIVITY';
+  assert.equal(
+    groundNumbers(BG, 'There is intermittent focal slowing in the right frontal region (F4, F8).', facts),
+    'There is intermittent focal slowing in the left temporal region (T3).',
+  );
+  // an electrode listed twice is listed once
+  assert.equal(
+    groundNumbers(BG, 'There is intermittent focal slowing in the left temporal region (T3, F7, T3).', facts),
+    'There is intermittent focal slowing in the left temporal region (T3, F7).',
+  );
+  // what agrees stays; the PDR sentence is not about slowing
+  const agrees =
+    'Intermittent left centro-temporal delta slowing is present, maximal at T3 and T5. A 9 Hz PDR.';
+  assert.equal(groundNumbers(BG, agrees, facts), agrees);
+  // in the impression each item keeps to its own finding's focus
+  const imp =
+    'Abnormal EEG due to:\n1. Occasional left temporal sharp waves.\n2. Intermittent focal polymorphic delta activity over the right frontal region.';
+  assert.equal(
+    groundNumbers('IMPRESSION/INTERPRETATION', imp, facts),
+    'Abnormal EEG due to:\n1. Occasional right frontal sharp waves.\n2. Intermittent focal polymorphic delta activity over the left temporal region.',
+  );
+  // without a lateralized slow power nothing moves; the epileptiform section has no slowing to ground
+  const slow = 'There is intermittent focal slowing in the right frontal region.';
+  assert.equal(groundNumbers(BG, slow, {}), slow);
+  assert.equal(
+    groundNumbers('EPILEPTIFORM ABNORMALITIES', slow, {
+      ...facts,
+      focalSide: undefined,
+      focusRegion: undefined,
+    }),
+    slow,
+  );
+});
+
+test('a photoparoxysmal response gets the flash frequencies that provoked discharges; photic driving does not', () => {
+  const facts: GroundFacts = { photicHz: [14, 25] };
+  const EPI = 'EPILEPTIFORM ABNORMALITIES';
+  assert.equal(
+    groundNumbers(
+      EPI,
+      'Generalized spike-and-wave at 3 Hz. Photic stimulation at 15-24-25-24 Hz elicited a photoparoxysmal response with generalized polyspike-and-wave discharges.',
+      facts,
+    ),
+    'Generalized spike-and-wave at 3 Hz. Photic stimulation at 14-25 Hz elicited a photoparoxysmal response with generalized polyspike-and-wave discharges.',
+  );
+  assert.equal(
+    groundNumbers('IMPRESSION/INTERPRETATION', '2. Photoparoxysmal response at 12 Hz and above.', facts),
+    '2. Photoparoxysmal response at 14 Hz and above.',
+  );
+  const driving = 'Photic stimulation elicited a symmetric driving response at 6-24 Hz.';
+  assert.equal(groundNumbers('BACKGROUND ACTIVITY', driving, facts), driving);
+  assert.equal(groundNumbers('BACKGROUND ACTIVITY', driving, { photicHz: [20, 20] }), driving);
+  assert.equal(
+    groundNumbers(EPI, 'Photic stimulation at 15-24 Hz elicited a photoparoxysmal response.', {
+      photicHz: [20, 20],
+    }),
+    'Photic stimulation at 20 Hz elicited a photoparoxysmal response.',
+  );
+});

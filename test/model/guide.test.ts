@@ -1,7 +1,7 @@
 /** Findings-guided selection: a section's text is checked against the findings head's probabilities. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FindingKind } from '../../src/clinical/findings.js';
+import type { FindingKind, Region } from '../../src/clinical/findings.js';
 import { Rng } from '../../src/datasets/synth/prng.js';
 import { DEFAULT_GENERATE, generate, type NextLogits, recomputing } from '../../src/model/generate.js';
 import {
@@ -65,6 +65,21 @@ test('a sentence whose words come back within three words stutters, as does a cl
   // reports repeat a place a clause later, and function words any time
   assert.equal(stutters('Abundant left frontal spikes; intermittent left frontal theta slowing.'), 0);
   assert.equal(stutters('Slowing of the left and of the right hemisphere.'), 0);
+});
+
+test('a word said twice in a row and a range that is no range stutter; ranges, electrode pairs and compounds do not', () => {
+  assert.equal(stutters('There are frequent sharp wave-and-slow-slow-s at 2.5 Hz.'), 1);
+  assert.equal(stutters('Occasional generalized spike-and-and-wave discharges.'), 1);
+  assert.equal(stutters('Continuous generalized slowing in the the theta range.'), 1);
+  assert.equal(stutters('Intermittent focal slowing in the left centro-temporal region (T3, C3, C3).'), 1);
+  assert.equal(stutters('Photic stimulation at 15-25-25-3 Hz elicited a photoparoxysmal response.'), 1);
+  assert.equal(stutters('Rhythmic 8-8 Hz activity arising from T3, then 5-3 Hz delta.'), 2);
+  assert.equal(
+    stutters(
+      'Photic stimulation at 1-30 Hz produced driving at 8.5-12 Hz. Phase reversal at T3-C3 at 12:05:33. Spike-and-wave at 3 Hz.',
+    ),
+    0,
+  );
 });
 
 test('the impression verdict follows the abnormal findings when the model has them', () => {
@@ -316,5 +331,38 @@ test('the impression may not state an abnormal finding that its section was writ
   assert.equal(
     violations(IMP, listed, gpd, {}, {}, { ...DEFAULT_GUIDE, described: withGpd }),
     violations(IMP, listed, gpd, {}, {}, { ...DEFAULT_GUIDE, described: { ...events, stated: said } }),
+  );
+});
+
+test("the impression puts a finding where the report's sections put it", () => {
+  const IMP = 'IMPRESSION/INTERPRETATION';
+  const probs = { focal_slowing: 0.9, abnormal: 0.9 };
+  const described = (region: Region) => ({
+    written: new Set(['BACKGROUND ACTIVITY']),
+    stated: new Set<FindingKind>(['focal_slowing']),
+    regions: new Map<FindingKind, Region[]>([['focal_slowing', [region]]]),
+  });
+  const text =
+    'Abnormal awake EEG due to:\n1. Intermittent focal polymorphic delta activity over the left frontal region.';
+  const elsewhere = violations(
+    IMP,
+    text,
+    probs,
+    {},
+    {},
+    { ...DEFAULT_GUIDE, described: described('centrotemporal') },
+  );
+  const same = violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: described('frontal') });
+  assert.equal(elsewhere, same + 1);
+  // a region that overlaps ("fronto-temporal" and "frontal") agrees; other sections are not checked
+  assert.equal(
+    violations(IMP, text, probs, {}, {}, { ...DEFAULT_GUIDE, described: described('frontotemporal') }),
+    same,
+  );
+  const bg = 'BACKGROUND ACTIVITY';
+  const slowing = 'There is intermittent focal slowing in the left frontal region.';
+  assert.equal(
+    violations(bg, slowing, probs, {}, {}, { ...DEFAULT_GUIDE, described: described('centrotemporal') }),
+    violations(bg, slowing, probs),
   );
 });

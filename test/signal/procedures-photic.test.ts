@@ -59,7 +59,7 @@ function segments(n: number, spiky: (i: number) => boolean): Float32Array[] {
 }
 
 test('photic response: discharges inside the trains against between them', () => {
-  const trains = [100, 120, 140].map((t) => ({ start_s: t, end_s: t + 10, hz: 15 }));
+  const trains = [100, 120, 140].map((t, i) => ({ start_s: t, end_s: t + 10, hz: [15, 20, 15][i] }));
   const starts = Float64Array.from({ length: 40 }, (_, i) => i * 10);
   const mask = new Uint8Array(22).fill(1);
   const during = (i: number) => trains.some((t) => t.start_s === starts[i]);
@@ -72,6 +72,7 @@ test('photic response: discharges inside the trains against between them', () =>
     expected_trains: 0,
     excess_trains: 3,
     between_per_min: 0,
+    provoked_hz: [15, 20],
   });
   // the same discharges everywhere (three bursts every 10 s): every train has one by chance too
   const always = segments(40, () => true);
@@ -82,6 +83,7 @@ test('photic response: discharges inside the trains against between them', () =>
   const once = segments(40, (i) => starts[i] === 120);
   const o = photicResponse(trains, starts, 10, mask, (i) => once[i], 200);
   assert.ok(o && o.provoked_trains === 1 && o.excess_trains === 1, JSON.stringify(o));
+  assert.deepEqual(o.provoked_hz, [20]);
   // no segment inside a train
   assert.equal(
     photicResponse([{ start_s: 1000, end_s: 1010, hz: 15 }], starts, 10, mask, (i) => always[i], 200),
