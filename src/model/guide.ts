@@ -282,7 +282,7 @@ const ANY_TIME = /\bAt \d+:[\d:]*/g;
 const REPEATED_WORD = /(?<![\p{L}\p{N}])(\p{L}[\p{L}\p{N}]*)(?:\s+|-|,\s*)\1(?![\p{L}\p{N}])/giu;
 /**
  * A range of numbers, "8-9 Hz", "15-25 Hz": the references' 513 ranges all have two numbers, the
- * first the smaller (the one exception, "lasting 2-2 seconds", is a generator wart); the decoder's
+ * first the smaller (the one exception, "lasting 2-2 seconds", was a generator wart, since fixed); the decoder's
  * "15-25-25-3 Hz" and "8-8 Hz" are lost counts.
  */
 const NUMBER_RANGE = /(?<![\p{L}\p{N}.:-])\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)+(?![\p{N}:])/gu;

@@ -551,9 +551,13 @@ function epileptiform(ctx: Ctx): string[] {
     const maxDur = Math.max(...durs);
     const minDur = Math.min(...durs);
     const rate = Math.round(f.ratePerHour!);
+    // "lasting 1-3 seconds"; bursts all of about one length are "lasting 2 seconds", not "2-2"
+    const shortest = Math.max(1, Math.round(minDur));
+    const longest = Math.max(2, Math.round(maxDur));
+    const lasting = longest > shortest ? `${shortest}-${longest}` : `${shortest}`;
     out.push(
       rng.pick([
-        `${cap(f.prevalence === 'rare' ? 'occasional' : f.prevalence!)} bursts of generalized ${fq} ${poly ? 'polyspike-and-wave' : 'spike-and-wave'} discharges, frontally predominant, lasting ${Math.max(1, Math.round(minDur))}-${Math.max(2, Math.round(maxDur))} seconds.`,
+        `${cap(f.prevalence === 'rare' ? 'occasional' : f.prevalence!)} bursts of generalized ${fq} ${poly ? 'polyspike-and-wave' : 'spike-and-wave'} discharges, frontally predominant, lasting ${lasting} seconds.`,
         `Generalized ${poly ? 'polyspike-and-wave' : 'spike-and-wave'} discharges at ${fq} occur about ${rate} times per hour, each lasting up to ${Math.round(maxDur)} seconds.`,
         `There are ${f.count} bursts of ${fq} generalized ${poly ? 'polyspike-and-wave' : 'spike-and-wave'} discharges with a frontal maximum.`,
       ]),
