@@ -20,6 +20,7 @@
  * was one: the findings calibration uses it to veto the findings head's seizures (../model/calibration.ts).
  * Hand-written: no EEG library offers a seizure detector for precomputed band powers in JavaScript.
  */
+import { median } from './arrays.js';
 import { CELM_HOMOLOG } from './spectral.js';
 
 /** Segments a lateralized lift must last (40 s of a 60-110 s focal seizure's onset and evolution). */
@@ -63,16 +64,11 @@ export interface IctalEvent {
   score: number;
 }
 
-const median = (v: number[]) => {
-  if (!v.length) return 0;
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /**
  * The ictal rhythm of one recording from its band powers ([S, C, 5] flat: delta, theta, alpha, beta,
  * gamma per channel), the channel mask, which segments are bad (skipped) and segment starts. Null
- * when fewer than 2 x FAR + 1 segments are good (no local level to compare with).
+ * when fewer than 2 x FAR + 1 segments are good (no local level to compare with) or no channel is
+ * usable.
  */
 export function ictalRhythm(
   bandpower: Float32Array,
@@ -86,6 +82,7 @@ export function ictalRhythm(
   if (good.length < 2 * FAR + 1) return null;
   const chans: number[] = [];
   for (let c = 0; c < C; c++) if (mask[c]) chans.push(c);
+  if (!chans.length) return null;
   // lift[s][c]: log of the channel's slow power against its median over the good segments
   const slow = (s: number, c: number) => bandpower[(s * C + c) * BANDS] + bandpower[(s * C + c) * BANDS + 1];
   const base = new Float64Array(C);

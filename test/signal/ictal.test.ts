@@ -60,6 +60,8 @@ test('a 10-s generalized burst stands out; a build-up over minutes and constant 
   assert.ok(focal && focal.score < 1.6, JSON.stringify(focal));
   // too few good segments: nothing to compare with
   assert.equal(ictalRhythm(bands(10, wobble), mask, new Uint8Array(10), starts.slice(0, 10)), null);
+  // no usable channel: nothing to measure
+  assert.equal(ictalRhythm(bands(n, wobble), new Uint8Array(mask.length), none, starts), null);
   // a bad segment is never the burst
   const bad = new Uint8Array(n);
   bad[30] = 1;
