@@ -159,7 +159,7 @@ function version2(
 }
 
 /** Findings whose side the measurements give (and the findings prompt carries). */
-export const SIDED_KINDS = ['focal_epileptiform', 'focal_slowing', 'asymmetry'] as const;
+export const SIDED_KINDS = ['focal_epileptiform', 'focal_slowing', 'asymmetry', 'lpd', 'lrda'] as const;
 /** The side of each sided finding, where one is measured or stated. */
 export type FindingSides = Partial<Record<(typeof SIDED_KINDS)[number], 'left' | 'right'>>;
 

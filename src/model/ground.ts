@@ -12,7 +12,14 @@
  */
 import { ELECTRODE_LOCATION, REGION_WORDS, type Region } from '../clinical/findings.js';
 import { labelReport } from '../eval/clinical/labeler.js';
-import { HEART_RATE, MAINS, type MeasuredFacts, regionsAgree, SEIZURE_TIME } from './guide.js';
+import {
+  type FocusKind,
+  HEART_RATE,
+  MAINS,
+  type MeasuredFacts,
+  regionsAgree,
+  SEIZURE_TIME,
+} from './guide.js';
 
 /** One file of the report, as the description lists it. */
 export interface RecordingFact {
@@ -33,9 +40,6 @@ export interface GroundFacts extends MeasuredFacts {
   focusPerHour?: number;
   /** Electrode with the most isolated single-electrode transients (electrode pops), when they are frequent. */
   artifactElectrode?: string;
-  /** Side and electrode of the most lateralized slow power, when lateralized (its region is slowingRegion). */
-  slowingSide?: 'left' | 'right';
-  slowingElectrode?: string;
   /** Lowest and highest flash frequency of the trains that provoked discharges, when more did than chance would. */
   photicHz?: [number, number];
   /** Non-EEG channels of the (first) recording by kind: {ecg: 1, eog: 2}. */
@@ -253,10 +257,18 @@ function groundFocusSentence(sentence: string, focus: Focus): string {
   return out;
 }
 
+/** The sections whose sentences about each measured focus's finding are grounded. */
+const FOCUS_SECTIONS: Record<FocusKind, readonly string[]> = {
+  focal_slowing: [BACKGROUND, IMPRESSION],
+  lpd: [EPILEPTIFORM, IMPRESSION],
+  lrda: [EPILEPTIFORM, IMPRESSION],
+};
+
 /**
  * Sentences about focal discharges (epileptiform section and impression) with the detector's focus,
- * and about focal slowing (background and impression) with the most lateralized slow power; a
- * sentence that states both keeps to the discharges'.
+ * and about focal slowing (background, impression), LPDs and LRDA (epileptiform section,
+ * impression) with their measured focus (`foci`); a sentence that states several keeps to the
+ * discharges', then to the first of LPDs, LRDA and focal slowing it states.
  */
 function groundFocus(section: string, text: string, facts: GroundFacts): string {
   const discharges: Focus | null =
@@ -268,11 +280,10 @@ function groundFocus(section: string, text: string, facts: GroundFacts): string 
           perHour: facts.focusPerHour,
         }
       : null;
-  const slowing: Focus | null =
-    section !== EPILEPTIFORM && facts.slowingRegion
-      ? { side: facts.slowingSide, region: facts.slowingRegion, electrode: facts.slowingElectrode }
-      : null;
-  if (!discharges && !slowing) return text;
+  const others = (['lpd', 'lrda', 'focal_slowing'] as const).filter(
+    (k) => facts.foci?.[k] && FOCUS_SECTIONS[k].includes(section),
+  );
+  if (!discharges && !others.length) return text;
   // sentences, and the impression's numbered lines, keeping what separates them
   return text
     .split(/((?<=[.!?])\s+|\n)/)
@@ -280,8 +291,8 @@ function groundFocus(section: string, text: string, facts: GroundFacts): string 
       if (!/\S/.test(part)) return part;
       const kinds = statedKindsOf(section, part);
       if (discharges && kinds.has('focal_epileptiform')) return groundFocusSentence(part, discharges);
-      if (slowing && kinds.has('focal_slowing')) return groundFocusSentence(part, slowing);
-      return part;
+      const k = others.find((x) => kinds.has(x));
+      return k ? groundFocusSentence(part, facts.foci?.[k] as Focus) : part;
     })
     .join('');
 }
@@ -407,8 +418,8 @@ function groundSeizureTimes(text: string, facts: GroundFacts): string {
  * in the background, the epileptiform section and the impression, the flash frequencies of a
  * photoparoxysmal response;
  * in the epileptiform section and the impression, the side, region and electrodes of focal
- * discharges where they contradict the measured focus, and their rate; in the background and the
- * impression, those of focal slowing where they contradict the most lateralized slow power; in the
+ * discharges where they contradict the measured focus, and their rate; those of focal slowing (in the
+ * background and the impression), LPDs and LRDA where they contradict their measured focus; in the
  * events section, seizure times (from the ictal rhythm's events). Other sections and numbers
  * without a measurement are returned as they are.
  */

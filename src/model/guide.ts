@@ -109,10 +109,20 @@ export interface MeasuredFacts {
    */
   focusRegion?: Region;
   /**
-   * Region of the electrode with the most lateralized slow power (../signal/focal-slowing.ts), when it
-   * is lateralized: on 59 held-out recordings with focal slowing compatible with the truth's in 56.
+   * Where measurements put lateralized findings besides focal discharges, when they are lateralized:
+   * focal slowing and LPDs at the most lateralized slow power (../signal/focal-slowing.ts; on
+   * held-out recordings the truth's side in 59 of 59 with focal slowing and 18 of 18 with LPDs, a
+   * region sharing a lobe with the truth's in 56 and 15), LRDA at the channel with the most
+   * lateralized rhythmic delta (../signal/rhythmic-delta.ts; side 14 of 14, region 13).
    */
-  slowingRegion?: Region;
+  foci?: Partial<Record<FocusKind, MeasuredFocus>>;
+}
+
+export type FocusKind = 'focal_slowing' | 'lpd' | 'lrda';
+export interface MeasuredFocus {
+  side: 'left' | 'right';
+  region: Region;
+  electrode: string;
 }
 
 /** The lobes a region word covers: "frontotemporal" agrees with a frontal or a temporal focus. */
@@ -330,7 +340,7 @@ export function stutters(text: string): number {
  * section left out plus confidently absent ones stated; for the impression, a normal/abnormal verdict
  * that contradicts the one the findings call for (`expectedVerdict`) and abnormal findings stated against it; in any
  * section, a focal finding stated on the side opposite its measured side, focal discharges in a region
- * away from the detector's focus, focal slowing away from the most lateralized slow power; numbers (duration, heart rate, mains, PDR) that contradict the
+ * away from the detector's focus, focal slowing, LPDs and LRDA away from their measured focus (`foci`); numbers (duration, heart rate, mains, PDR) that contradict the
  * measured ones; and sentences that stutter (`stutters`).
  */
 export function violations(
@@ -391,11 +401,7 @@ export function violations(
     const want = sides[f.kind as keyof FindingSides];
     if (want && (f.side === 'left' || f.side === 'right') && f.side !== want) wrongSide++;
     const measured =
-      f.kind === 'focal_epileptiform'
-        ? facts.focusRegion
-        : f.kind === 'focal_slowing'
-          ? facts.slowingRegion
-          : undefined;
+      f.kind === 'focal_epileptiform' ? facts.focusRegion : facts.foci?.[f.kind as FocusKind]?.region;
     if (f.region && measured && !regionsAgree(f.region, measured)) v++;
   }
   // the impression's closing lines name a side the labeler does not tie to a finding ("a potentially

@@ -35,8 +35,10 @@ import {
   deniedKinds,
   expected,
   expectedVerdict,
+  type FocusKind,
   factDistance,
   type GuideOptions,
+  type MeasuredFocus,
   SECTION_KINDS,
   violations,
 } from './guide.js';
@@ -291,9 +293,9 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
 
   const facts = measuredFacts(measured);
   if (sides.focal_epileptiform) facts.focalSide = sides.focal_epileptiform;
-  // the side of focal slowing from the pair with the most lateralized slow power (on 59 held-out
-  // recordings right in all), not the features' slow excess summed over every channel of a side
-  if (facts.slowingSide) sides.focal_slowing = facts.slowingSide;
+  // the sides of focal slowing, LPDs and LRDA from their measured foci (on held-out recordings right
+  // in all but one of 91), not the features' slow excess summed over every channel of a side
+  for (const [kind, focus] of Object.entries(facts.foci ?? {})) sides[kind as FocusKind] = focus.side;
 
   // models trained with a findings prompt read the head's findings and the measured sides as text
   const prompt = meta.findings_prompt
@@ -618,12 +620,18 @@ function countKinds(signals: { kind: string }[]): Record<string, number> {
 }
 
 /**
+ * Share of segments with lateralized rhythmic delta from which its channel is LRDA's focus: the
+ * held-out recordings with LRDA had 4.8% or more, half the others under 0.6%.
+ */
+const MIN_RHYTHMIC_DELTA = 0.02;
+
+/**
  * What the files and measurements determine, for the guide (numbers a draft must not contradict) and
  * for grounding (./ground.ts): total minutes and the recording list, the first recording's non-EEG
  * channels, heart rate and PDR of the first recording that has them, the mains frequency of the
  * recording with the most line noise, the electrode of frequent isolated transients (electrode
- * artifact), the sharp-transient detector's focus (region, electrode, rate), the most lateralized
- * slow power (side, electrode, region) and the ictal rhythm's events (seizure times).
+ * artifact), the sharp-transient detector's focus (region, electrode, rate), the foci of focal
+ * slowing, LPDs and LRDA (side, region, electrode) and the ictal rhythm's events (seizure times).
  */
 function measuredFacts(m: MeasuredValues): GroundFacts {
   const r = m.recordings;
@@ -653,15 +661,27 @@ function measuredFacts(m: MeasuredValues): GroundFacts {
   const ppr = r.find((x) => x.photic && x.photic.provoked_trains - x.photic.expected_trains >= 1)?.photic;
   if (ppr?.provoked_hz.length)
     facts.photicHz = [ppr.provoked_hz[0], ppr.provoked_hz[ppr.provoked_hz.length - 1]];
+  facts.foci = {};
+  const focusAt = (electrode: string | null | undefined): MeasuredFocus | undefined => {
+    const loc = electrode ? ELECTRODE_LOCATION[electrode] : undefined;
+    return loc && (loc.side === 'left' || loc.side === 'right')
+      ? { side: loc.side, region: loc.region, electrode: electrode as string }
+      : undefined;
+  };
+  // focal slowing and LPDs: the most lateralized slow power of the session, when lateralized
   const slowest = r
     .map((x) => x.slowing_focus)
     .filter((x): x is SlowingFocus => !!x && Math.abs(x.log_ratio) >= LATERALIZED_SLOWING)
     .sort((a, b) => Math.abs(b.log_ratio) - Math.abs(a.log_ratio))[0];
-  if (slowest) {
-    facts.slowingSide = slowest.side;
-    facts.slowingElectrode = slowest.electrode;
-    facts.slowingRegion = ELECTRODE_LOCATION[slowest.electrode]?.region;
-  }
+  const slow = focusAt(slowest?.electrode);
+  if (slow) facts.foci.focal_slowing = facts.foci.lpd = slow;
+  // LRDA: the channel with the most lateralized rhythmic delta in the recording with the most
+  const rhythmic = r
+    .map((x) => x.rhythmic_delta)
+    .filter((x) => !!x && x.fraction >= MIN_RHYTHMIC_DELTA)
+    .sort((a, b) => (b?.fraction ?? 0) - (a?.fraction ?? 0))[0];
+  const lrda = focusAt(rhythmic?.max_channel);
+  if (lrda) facts.foci.lrda = lrda;
   const focus = r
     .map((x) => x.sharp_transients)
     .filter((x): x is TransientRates => !!x?.lateralized_max && x.lateralized_per_hour >= MIN_FOCUS_PER_HOUR)

@@ -250,9 +250,7 @@ test('seizure times are the strongest ictal events, in recording order; a time w
 
 test('sentences about focal slowing take the side, region and electrode of the most lateralized slow power', () => {
   const facts: GroundFacts = {
-    slowingSide: 'left',
-    slowingRegion: 'temporal',
-    slowingElectrode: 'T3',
+    foci: { focal_slowing: { side: 'left', region: 'temporal', electrode: 'T3' } },
     focalSide: 'right',
     focusRegion: 'frontal',
     focusElectrode: 'F4',
@@ -315,4 +313,27 @@ test('a photoparoxysmal response gets the flash frequencies that provoked discha
     }),
     'Photic stimulation at 20 Hz elicited a photoparoxysmal response.',
   );
+});
+
+test('LPDs and LRDA take the side and region of their measured foci, each its own', () => {
+  const facts: GroundFacts = {
+    foci: {
+      lpd: { side: 'left', region: 'temporal', electrode: 'T3' },
+      lrda: { side: 'right', region: 'frontotemporal', electrode: 'F8' },
+    },
+  };
+  const EPI = 'EPILEPTIFORM ABNORMALITIES';
+  assert.equal(
+    groundNumbers(EPI, 'There are abundant right central LPDs at 1.5 Hz.', facts),
+    'There are abundant left temporal LPDs at 1.5 Hz.',
+  );
+  assert.equal(
+    groundNumbers(EPI, 'There is frequent left parietal rhythmic delta activity (LRDA), 1.5 Hz.', facts),
+    'There is frequent right frontotemporal rhythmic delta activity (LRDA), 1.5 Hz.',
+  );
+  // GPDs are generalized: nothing to ground; LRDA is not grounded in the background
+  const gpd = 'There are frequent GPDs at 2 Hz with triphasic morphology.';
+  assert.equal(groundNumbers(EPI, gpd, facts), gpd);
+  const bg = 'There is frequent left parietal rhythmic delta activity (LRDA), 1.5 Hz.';
+  assert.equal(groundNumbers('BACKGROUND ACTIVITY', bg, facts), bg);
 });

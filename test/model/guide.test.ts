@@ -366,3 +366,22 @@ test("the impression puts a finding where the report's sections put it", () => {
     violations(bg, slowing, probs),
   );
 });
+
+test('LPDs, LRDA and focal slowing stated away from their measured focus are violations', () => {
+  const EPI = 'EPILEPTIFORM ABNORMALITIES';
+  const probs = { lpd: 0.9, lrda: 0.9 };
+  const foci = {
+    lpd: { side: 'left' as const, region: 'temporal' as const, electrode: 'T3' },
+    lrda: { side: 'right' as const, region: 'frontotemporal' as const, electrode: 'F8' },
+  };
+  const text = (lpd: string, lrda: string) =>
+    `There are abundant left ${lpd} LPDs at 1.5 Hz. There is frequent right ${lrda} rhythmic delta activity (LRDA), 2 Hz.`;
+  const right = violations(EPI, text('temporal', 'frontotemporal'), probs, {}, { foci });
+  assert.equal(violations(EPI, text('occipital', 'frontotemporal'), probs, {}, { foci }), right + 1);
+  assert.equal(violations(EPI, text('occipital', 'parietal'), probs, {}, { foci }), right + 2);
+  // no measured focus: no check
+  assert.equal(
+    violations(EPI, text('occipital', 'parietal'), probs, {}, {}),
+    violations(EPI, text('temporal', 'frontotemporal'), probs, {}, {}),
+  );
+});
