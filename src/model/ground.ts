@@ -416,12 +416,11 @@ function groundSeizureTimes(text: string, facts: GroundFacts): string {
  * the ECG) and the mains frequency (from the line noise); in the background, the posterior dominant
  * rhythm's frequency (and an amplitude asymmetry's percentage, which nothing measures, is dropped);
  * in the background, the epileptiform section and the impression, the flash frequencies of a
- * photoparoxysmal response;
- * in the epileptiform section and the impression, the side, region and electrodes of focal
- * discharges where they contradict the measured focus, and their rate; those of focal slowing (in the
- * background and the impression), LPDs and LRDA where they contradict their measured focus; in the
- * events section, seizure times (from the ictal rhythm's events). Other sections and numbers
- * without a measurement are returned as they are.
+ * photoparoxysmal response; in the epileptiform section and the impression, the side, region and
+ * electrodes of focal discharges where they contradict the measured focus, and their rate; those of
+ * focal slowing (in the background and the impression), LPDs and LRDA where they contradict their
+ * measured focus; in the events section, seizure times (from the ictal rhythm's events). Other
+ * sections and numbers without a measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
   const photic = (t: string) => (facts.photicHz ? groundPhotic(section, t, facts.photicHz) : t);

@@ -292,8 +292,8 @@ const ANY_TIME = /\bAt \d+:[\d:]*/g;
 const REPEATED_WORD = /(?<![\p{L}\p{N}])(\p{L}[\p{L}\p{N}]*)(?:\s+|-|,\s*)\1(?![\p{L}\p{N}])/giu;
 /**
  * A range of numbers, "8-9 Hz", "15-25 Hz": the references' 513 ranges all have two numbers, the
- * first the smaller (the one exception, "lasting 2-2 seconds", was a generator wart, since fixed); the decoder's
- * "15-25-25-3 Hz" and "8-8 Hz" are lost counts.
+ * first the smaller (the one exception, "lasting 2-2 seconds", was a generator wart, since fixed);
+ * the decoder's "15-25-25-3 Hz" and "8-8 Hz" are lost counts.
  */
 const NUMBER_RANGE = /(?<![\p{L}\p{N}.:-])\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)+(?![\p{N}:])/gu;
 
@@ -340,8 +340,9 @@ export function stutters(text: string): number {
  * section left out plus confidently absent ones stated; for the impression, a normal/abnormal verdict
  * that contradicts the one the findings call for (`expectedVerdict`) and abnormal findings stated against it; in any
  * section, a focal finding stated on the side opposite its measured side, focal discharges in a region
- * away from the detector's focus, focal slowing, LPDs and LRDA away from their measured focus (`foci`); numbers (duration, heart rate, mains, PDR) that contradict the
- * measured ones; and sentences that stutter (`stutters`).
+ * away from the detector's focus, focal slowing, LPDs and LRDA away from their measured focus
+ * (`foci`); numbers (duration, heart rate, mains, PDR) that contradict the measured ones; and
+ * sentences that stutter (`stutters`).
  */
 export function violations(
   section: string,
