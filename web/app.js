@@ -753,6 +753,8 @@ function renderMeasurements(m) {
       `sharp transients (detector) per hour: lateralized ${t.lateralized_per_hour}${at(t.lateralized_max)}, generalized ${t.generalized_per_hour}, isolated ${t.isolated_per_hour}${at(t.isolated_max)}`,
     );
   }
+  for (const [name, value] of Object.entries(m.findingMeasures || {}))
+    if (value !== '-') items.push(`${escapeHtml(name)}: ${escapeHtml(String(value))}`);
   $('measurements').innerHTML =
     `<mark class="measured">measured</mark> values (quantitative EEG, not generated):<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>`;
 }

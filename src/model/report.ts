@@ -726,6 +726,35 @@ function slowingCell(f: SlowingFocus | null): string {
     : `symmetric (${x} at ${f.electrode})`;
 }
 
+/** "5 of 13 (0.6 by chance) at 14-25 Hz": flash trains with a generalized discharge. */
+function photicCell(ph: MeasuredValues['recordings'][number]['photic']): string {
+  if (!ph) return 'no annotated photic';
+  const hz = hzRange(ph.provoked_hz);
+  return `${ph.provoked_trains} of ${ph.trains} (${ph.expected_trains} by chance)${hz ? ` at ${hz} Hz` : ''}`;
+}
+
+/** "15.0% of segments (F8)": segments with lateralized rhythmic delta. */
+function rhythmicCell(rd: MeasuredValues['recordings'][number]['rhythmic_delta']): string {
+  return rd
+    ? `${(rd.fraction * 100).toFixed(1)}% of segments${rd.max_channel ? ` (${rd.max_channel})` : ''}`
+    : '-';
+}
+
+/**
+ * The measurements that bear on findings, as the Markdown table words them, for a reader beside the
+ * draft (the review app): posterior rhythm asymmetry, lateralized slowing, lateralized rhythmic
+ * delta, flash trains with discharges and the ictal-like rises of slow power.
+ */
+export function findingMeasures(m: MeasuredValues['recordings'][number]): Record<string, string> {
+  return {
+    'posterior rhythm asymmetry': asymmetryCell(m.posterior_asymmetry),
+    'lateralized slowing': slowingCell(m.slowing_focus),
+    'lateralized rhythmic delta': rhythmicCell(m.rhythmic_delta),
+    'flash trains with generalized discharges': photicCell(m.photic),
+    'largest ictal-like rise of slow power': ictalCell(m.ictal),
+  };
+}
+
 /** "lateralized 23 (T4), generalized 0, isolated 2 (T4)", or "-" when the model has no detector. */
 function transientCell(t: TransientRates | null): string {
   if (!t) return '-';
@@ -760,9 +789,6 @@ export function reportToMarkdown(r: DraftReport): string {
     const ln = m.line_noise;
     const ecg = m.ecg_artifact;
     const hv = m.hyperventilation;
-    const ph = m.photic;
-    const rd = m.rhythmic_delta;
-    const ic = m.ictal;
     lines.push(
       `| ${m.file.split('/').pop()} | ${ln ? `${ln.max_uv.toFixed(1)} uV at ${ln.hz} Hz (${ln.max_channel})` : '-'} | ${
         ecg ? `${ecg.max_uv.toFixed(1)} uV (${ecg.max_channel})` : 'no ECG channel'
@@ -770,11 +796,7 @@ export function reportToMarkdown(r: DraftReport): string {
         hv
           ? `x${Math.exp(hv.delta_log_ratio).toFixed(1)} central delta, ${Math.round(hv.start_s)}-${Math.round(hv.end_s)} s`
           : 'no annotated HV'
-      } | ${ph ? `${ph.provoked_trains} of ${ph.trains} (${ph.expected_trains} by chance)${hzRange(ph.provoked_hz) ? ` at ${hzRange(ph.provoked_hz)} Hz` : ''}` : 'no annotated photic'} | ${
-        rd
-          ? `${(rd.fraction * 100).toFixed(1)}% of segments${rd.max_channel ? ` (${rd.max_channel})` : ''}`
-          : '-'
-      } | ${ictalCell(ic)} |`,
+      } | ${photicCell(m.photic)} | ${rhythmicCell(m.rhythmic_delta)} | ${ictalCell(m.ictal)} |`,
     );
   }
   lines.push(

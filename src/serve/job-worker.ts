@@ -69,7 +69,7 @@ function stageOf(s: string): string {
 
 async function modelDraft(input: JobInput, modelDir: string): Promise<void> {
   progress('loading model', 0, 1);
-  const { draftReport } = await import('../model/report.js');
+  const { draftReport, findingMeasures } = await import('../model/report.js');
   const r = await draftReport({
     files: [input.path],
     cacheDir: input.cacheDir,
@@ -93,6 +93,8 @@ async function modelDraft(input: JobInput, modelDir: string): Promise<void> {
       badSegments: m.bad_segments,
       segments: m.segments,
       sharpTransients: m.sharp_transients,
+      // asymmetry, lateralized slowing and rhythmic delta, photic, ictal rises: worded as in `celm report`
+      findingMeasures: findingMeasures(m),
     },
     modelOutput: {
       model: { name, trained_on: r.model.trained_on, runtime: r.model.runtime },

@@ -159,10 +159,15 @@ test('review app: upload, traces, montage, paging, draft with progress, edit, si
   await page.evaluate(`(() => {
     const r = window.celm.state.report;
     window.savedReport = r;
-    window.celm.state.report = { ...r, model_output: { model: { name: 'tiny', trained_on: '6 reports of bench', runtime: 'onnxruntime' },
+    window.celm.state.report = { ...r, measurements: { ...r.measurements, findingMeasures: { 'lateralized slowing': 'left T3, x2.9 in slow power', 'posterior rhythm asymmetry': '-' } },
+      model_output: { model: { name: 'tiny', trained_on: '6 reports of bench', runtime: 'onnxruntime' },
       finding_probabilities: { focal_epileptiform: 0.91, seizure: 0.05, generalized_slowing: 0.3, lpd: 0.01, gpd: 0.02, lrda: 0.03, asymmetry: 0.6, drowsiness: 0.2, abnormal: 0.8 }, timings_s: {} } };
     window.celm.renderReport();
   })()`);
+  // the measurements that bear on findings are listed with the measured values; unmeasured ones not
+  const measured = (await page.textContent('#measurements')) ?? '';
+  assert.match(measured, /lateralized slowing: left T3, x2\.9 in slow power/);
+  assert.doesNotMatch(measured, /posterior rhythm asymmetry/);
   const mo = (await page.textContent('#modelOutput')) ?? '';
   assert.match(mo, /Model output: finding probabilities/);
   assert.match(mo, /not measurements/);

@@ -103,6 +103,19 @@ test('with a model folder, report jobs draft with the model: its name in the sou
   assert.ok('pdrHz' in r.measurements);
   // the tiny model reads features version 2, so the detector's rates come along
   assert.equal(typeof r.measurements.sharpTransients.lateralized_per_hour, 'number');
+  // the measurements that bear on findings, worded as the Markdown table words them
+  const fm = r.measurements.findingMeasures as Record<string, string>;
+  assert.deepEqual(Object.keys(fm), [
+    'posterior rhythm asymmetry',
+    'lateralized slowing',
+    'lateralized rhythmic delta',
+    'flash trains with generalized discharges',
+    'largest ictal-like rise of slow power',
+  ]);
+  assert.ok(
+    Object.values(fm).every((v) => typeof v === 'string' && v.length > 0),
+    JSON.stringify(fm),
+  );
   const labels = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')).labels as string[];
   const p = r.model_output.finding_probabilities;
   assert.deepEqual(Object.keys(p).sort(), [...labels].sort());
