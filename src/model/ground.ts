@@ -180,24 +180,31 @@ const WORD_OF: Record<Region, string> = {
   occipital: 'occipital',
   parietooccipital: 'parieto-occipital',
 };
-const ELECTRODE_NAME = Object.keys(ELECTRODE_LOCATION).join('|');
-const ELECTRODE = new RegExp(`\\b(${ELECTRODE_NAME})\\b`, 'g');
-/** "(T3, F7, T3)": electrodes listed in parentheses. */
-const ELECTRODE_LIST = new RegExp(`\\(((?:${ELECTRODE_NAME})(?:,\\s*(?:${ELECTRODE_NAME}))+)\\)`, 'g');
+const ELECTRODE = new RegExp(`\\b(${Object.keys(ELECTRODE_LOCATION).join('|')})\\b`, 'g');
+/** A 10-20 or 10-10 electrode name ("T3", "F6", "Fpz", "TP9"). */
+const ANY_ELECTRODE = '(?:Fp|AF|FC|FT|CP|TP|PO|F|C|T|P|O|A|M)(?:\\d{1,2}|z)';
+const ANY_ELECTRODE_WORD = new RegExp(`\\b${ANY_ELECTRODE}\\b`, 'g');
+/**
+ * The side of any electrode name: the 10-20 table's, else odd left, even right, z midline. The
+ * decoder now and then writes a 10-10 name no training report has ("(T3, F6)" for a left focus).
+ */
+const sideOfElectrode = (e: string): string =>
+  ELECTRODE_LOCATION[e]?.side ??
+  (e.endsWith('z') ? 'midline' : Number(e.match(/\d+$/)?.[0]) % 2 ? 'left' : 'right');
+/** "(T3, F6, T3)": electrodes listed in parentheses. */
+const ELECTRODE_LIST = new RegExp(`\\((${ANY_ELECTRODE}(?:,\\s*${ANY_ELECTRODE})+)\\)`, 'g');
+/** A list of electrodes in parentheses names each once: "(T3, F6, T3)" reads "(T3, F6)". */
+const listedOnce = (text: string) =>
+  text.replace(ELECTRODE_LIST, (_w, list: string) => `(${[...new Set(list.split(/,\s*/))].join(', ')})`);
 export const SIDE_WORD = /\b(left|right)\b/gi;
 /** `text` with every "left"/"right" turned to `side`, keeping a capital ("Left" -> "Right"). */
 export const onSide = (text: string, side: 'left' | 'right') =>
   text.replace(SIDE_WORD, (w) =>
     w[0] === 'L' || w[0] === 'R' ? side[0].toUpperCase() + side.slice(1) : side,
   );
-/**
- * "(T3, T3)" after a replacement reads "(T3)", "at T3 and T3" "at T3", and a list of electrodes in
- * parentheses names each once: "(T3, F7, T3)" reads "(T3, F7)".
- */
+/** "(T3, T3)" after a replacement reads "(T3)", "at T3 and T3" "at T3". */
 const oneOf = (text: string, electrode: string) =>
-  text
-    .replace(new RegExp(`\\b${electrode}(?:,? (?:and )?${electrode}\\b)+`, 'g'), electrode)
-    .replace(ELECTRODE_LIST, (_w, list: string) => `(${[...new Set(list.split(/,\s*/))].join(', ')})`);
+  text.replace(new RegExp(`\\b${electrode}(?:,? (?:and )?${electrode}\\b)+`, 'g'), electrode);
 /** "about 40 per hour", "approximately 46 times per hour": a discharge rate the detector counts. */
 const PER_HOUR = /\b((?:about|approximately|around|roughly) )(\d+)( (?:times )?(?:per|an) hour)\b/;
 /** The impression's closing line about the focus ("a potentially epileptogenic focus in the ..."). */
@@ -240,12 +247,13 @@ function groundFocusSentence(sentence: string, focus: Focus): string {
     out = out.replace(REGION_WORD, WORD_OF[region]);
   if (electrode) {
     const wrong = (e: string) => {
+      const at = sideOfElectrode(e);
       const loc = ELECTRODE_LOCATION[e];
       return (
-        (side && loc.side !== side && loc.side !== 'midline') || (region && !regionsAgree(loc.region, region))
+        (side && at !== side && at !== 'midline') || (region && loc && !regionsAgree(loc.region, region))
       );
     };
-    out = out.replace(ELECTRODE, (e) => (wrong(e) ? electrode : e));
+    out = out.replace(ANY_ELECTRODE_WORD, (e) => (wrong(e) ? electrode : e));
     out = oneOf(out, electrode);
   }
   if (focus.perHour !== undefined)
@@ -419,10 +427,15 @@ function groundSeizureTimes(text: string, facts: GroundFacts): string {
  * photoparoxysmal response; in the epileptiform section and the impression, the side, region and
  * electrodes of focal discharges where they contradict the measured focus, and their rate; those of
  * focal slowing (in the background and the impression), LPDs and LRDA where they contradict their
- * measured focus; in the events section, seizure times (from the ictal rhythm's events). Other
- * sections and numbers without a measurement are returned as they are.
+ * measured focus; in the events section, seizure times (from the ictal rhythm's events). In every
+ * section a list of electrodes in parentheses names each once. Other sections and numbers without a
+ * measurement are returned as they are.
  */
 export function groundNumbers(section: string, text: string, facts: GroundFacts): string {
+  return listedOnce(groundSection(section, text, facts));
+}
+
+function groundSection(section: string, text: string, facts: GroundFacts): string {
   const photic = (t: string) => (facts.photicHz ? groundPhotic(section, t, facts.photicHz) : t);
   if (section === BACKGROUND) {
     const out = photic(groundFocus(section, text.replace(AMPLITUDE_PERCENT, ''), facts));

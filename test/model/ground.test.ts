@@ -260,10 +260,19 @@ test('sentences about focal slowing take the side, region and electrode of the m
     groundNumbers(BG, 'There is intermittent focal slowing in the right frontal region (F4, F8).', facts),
     'There is intermittent focal slowing in the left temporal region (T3).',
   );
-  // an electrode listed twice is listed once
+  // a 10-10 electrode on the other side goes too
+  assert.equal(
+    groundNumbers(BG, 'There is intermittent focal slowing in the left temporal region (T3, F6, T3).', facts),
+    'There is intermittent focal slowing in the left temporal region (T3).',
+  );
+  // an electrode listed twice is listed once, in any section and whatever its naming
   assert.equal(
     groundNumbers(BG, 'There is intermittent focal slowing in the left temporal region (T3, F7, T3).', facts),
     'There is intermittent focal slowing in the left temporal region (T3, F7).',
+  );
+  assert.equal(
+    groundNumbers('EPILEPTIFORM ABNORMALITIES', 'Sharp waves (T7, FT9, T7), and at Fz (Fz).', {}),
+    'Sharp waves (T7, FT9), and at Fz (Fz).',
   );
   // what agrees stays; the PDR sentence is not about slowing
   const agrees =
