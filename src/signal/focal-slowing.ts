@@ -4,8 +4,7 @@
  * of the log power ratio. The slower electrode of that pair is where a report places "intermittent
  * focal slowing in the left temporal region". On 59 synthetic held-out recordings with focal slowing
  * it named the truth's side in all 59 and a region sharing a lobe with the truth's in 56 (the three
- * others a neighbour: frontal read as central, parietal as occipital); the drafts' own regions
- * disagreed with their earlier sections in 37 of 500 reports.
+ * others a neighbour: central for a frontal and a temporal focus, occipital for a parietal one).
  * Its size also separates focal slowing: |log_ratio| >= 0.17 in 75% of those 59 against 3% of 410
  * recordings with no lateralized finding; lateralized periodic discharges, seizures and an
  * asymmetry reach it too, which the report model's head tells apart.
