@@ -378,7 +378,16 @@ export async function draftReport(req: ReportRequest): Promise<DraftReport> {
     // writes from the files ("Photic stimulation at 15-25-25-3 Hz elicited a photoparoxysmal
     // response") costs the sentence nothing. A greedy text with a word no training report used ("a
     // frontal maximumumum", 13 of 768 held-out sections) counts one more, so that guidance redraws it.
-    const grounded = (x: string) => (req.ground === false ? x : groundNumbers(name, x, facts));
+    const groundedOf = new Map<string, string>();
+    const grounded = (x: string) => {
+      if (req.ground === false) return x;
+      let g = groundedOf.get(x);
+      if (g === undefined) {
+        g = groundNumbers(name, x, facts);
+        groundedOf.set(x, g);
+      }
+      return g;
+    };
     const seen = new Map<string, number>();
     const contradictions = (x: string) => {
       let v = seen.get(x);

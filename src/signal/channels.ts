@@ -38,6 +38,9 @@ export const CELM_CHANNELS = [
 
 export type CelmChannel = (typeof CELM_CHANNELS)[number];
 
+/** Index of an electrode among CELM's channels, -1 when it is not one of them. */
+export const celmIndex = (name: string): number => (CELM_CHANNELS as readonly string[]).indexOf(name);
+
 /** New (10-10) names of the old 10-20 temporal electrodes, and mastoids used for ears. */
 export const CHANNEL_ALIASES: Record<string, string> = {
   T7: 'T3',
@@ -180,7 +183,7 @@ export function mapToCelm(labels: string[]): ChannelMapping {
   const unused: number[] = [];
   parsed.forEach((p, i) => {
     if (p.kind !== 'eeg' || !p.name) return;
-    const at = (CELM_CHANNELS as readonly string[]).indexOf(p.name);
+    const at = celmIndex(p.name);
     if (at >= 0 && source[at] === -1) source[at] = i;
     else unused.push(i);
   });

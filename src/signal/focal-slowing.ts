@@ -11,7 +11,7 @@
  * Hand-written: a ratio of the preprocessing's band powers (MNE has none for a recording's focus).
  */
 import { median } from './arrays.js';
-import { CELM_CHANNELS } from './channels.js';
+import { CELM_CHANNELS, celmIndex } from './channels.js';
 import { HOMOLOGOUS_PAIRS } from './spectral.js';
 
 const BANDS = 5;
@@ -43,9 +43,8 @@ export function slowingFocus(
   bad: ArrayLike<number>,
 ): SlowingFocus | null {
   const C = CELM_CHANNELS.length;
-  const at = (name: string) => CELM_CHANNELS.indexOf(name as (typeof CELM_CHANNELS)[number]);
   const pairs = HOMOLOGOUS_PAIRS.filter(([l]) => l !== 'A1')
-    .map(([l, r]) => [at(l), at(r)])
+    .map(([l, r]) => [celmIndex(l), celmIndex(r)])
     .filter(([l, r]) => l >= 0 && r >= 0 && mask[l] && mask[r]);
   const S = bandpower.length / (C * BANDS);
   const good: number[] = [];

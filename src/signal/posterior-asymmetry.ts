@@ -16,7 +16,7 @@
  * Hand-written: a ratio of the preprocessing's band powers; no library has a PDR asymmetry.
  */
 import { median } from './arrays.js';
-import { CELM_CHANNELS } from './channels.js';
+import { CELM_CHANNELS, celmIndex } from './channels.js';
 
 const BANDS = 5;
 const THETA = 1;
@@ -56,8 +56,7 @@ export function posteriorAsymmetry(
 ): PosteriorAsymmetry | null {
   if (!pdr || !(pdr.prominence >= PDR_PROMINENCE)) return null;
   const C = CELM_CHANNELS.length;
-  const at = (name: string) => CELM_CHANNELS.indexOf(name as (typeof CELM_CHANNELS)[number]);
-  const pairs = PAIRS.map(([l, r]) => [at(l), at(r)]).filter(([l, r]) => mask[l] && mask[r]);
+  const pairs = PAIRS.map(([l, r]) => [celmIndex(l), celmIndex(r)]).filter(([l, r]) => mask[l] && mask[r]);
   const S = bandpower.length / (C * BANDS);
   const good: number[] = [];
   for (let s = 0; s < S; s++) if (!bad[s]) good.push(s);

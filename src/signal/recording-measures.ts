@@ -27,7 +27,7 @@ import {
 } from './procedures.js';
 import { type RhythmicDelta, rhythmicDelta } from './rhythmic-delta.js';
 
-/** 2: photic response and rhythmic delta added; 3: ictal rhythm; 4: its events, posterior asymmetry; 5: slowing focus. */
+/** 2: photic response and rhythmic delta added; 3: ictal rhythm; 4: its events, posterior asymmetry; 5: slowing focus, the photic response's provoked_hz. */
 export const MEASURES_VERSION = 5;
 export const MEASURES_FILE = 'measures.json';
 
